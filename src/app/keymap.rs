@@ -1,0 +1,256 @@
+//! Every key binding, in one table. `update` looks keys up here and the help
+//! overlay is generated from it, so the two can never disagree.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Quit,
+    Up,
+    Down,
+    Top,
+    Bottom,
+    PageUp,
+    PageDown,
+    NextPane,
+    PrevPane,
+    Open,
+    Close,
+    Search,
+    Filter,
+    CycleSort,
+    ReverseSort,
+    ChangeStatus,
+    Refresh,
+    Help,
+    ClearFilters,
+    ToggleAllStatuses,
+}
+
+/// One row of the keymap: the keys, what they do, and where.
+#[derive(Debug, Clone, Copy)]
+pub struct Binding {
+    pub keys: &'static [Key],
+    /// How the keys are written in the help overlay.
+    pub label: &'static str,
+    pub action: Action,
+    pub help: &'static str,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key {
+    Char(char),
+    Ctrl(char),
+    Code(KeyCode),
+    BackTab,
+}
+
+use Action::*;
+use Key::*;
+
+pub const BINDINGS: &[Binding] = &[
+    Binding {
+        keys: &[Char('j'), Code(KeyCode::Down)],
+        label: "j / ↓",
+        action: Down,
+        help: "move down",
+    },
+    Binding {
+        keys: &[Char('k'), Code(KeyCode::Up)],
+        label: "k / ↑",
+        action: Up,
+        help: "move up",
+    },
+    Binding {
+        keys: &[Char('g'), Code(KeyCode::Home)],
+        label: "g / Home",
+        action: Top,
+        help: "go to the first row",
+    },
+    Binding {
+        keys: &[Char('G'), Code(KeyCode::End)],
+        label: "G / End",
+        action: Bottom,
+        help: "go to the last row",
+    },
+    Binding {
+        keys: &[Code(KeyCode::PageDown), Ctrl('d')],
+        label: "PgDn / Ctrl-d",
+        action: PageDown,
+        help: "page down",
+    },
+    Binding {
+        keys: &[Code(KeyCode::PageUp), Ctrl('u')],
+        label: "PgUp / Ctrl-u",
+        action: PageUp,
+        help: "page up",
+    },
+    Binding {
+        keys: &[Code(KeyCode::Tab)],
+        label: "Tab",
+        action: NextPane,
+        help: "next pane",
+    },
+    Binding {
+        keys: &[BackTab],
+        label: "Shift-Tab",
+        action: PrevPane,
+        help: "previous pane",
+    },
+    Binding {
+        keys: &[Code(KeyCode::Enter)],
+        label: "Enter",
+        action: Open,
+        help: "open the selected bug's detail",
+    },
+    Binding {
+        keys: &[Code(KeyCode::Esc)],
+        label: "Esc",
+        action: Close,
+        help: "close a popup, or clear the search",
+    },
+    Binding {
+        keys: &[Char('/')],
+        label: "/",
+        action: Search,
+        help: "search titles and descriptions (live)",
+    },
+    Binding {
+        keys: &[Char('f')],
+        label: "f",
+        action: Filter,
+        help: "filter: severity, status, project, assignee, blocker, SLA",
+    },
+    Binding {
+        keys: &[Char('a')],
+        label: "a",
+        action: ToggleAllStatuses,
+        help: "toggle open bugs / all bugs",
+    },
+    Binding {
+        keys: &[Char('x')],
+        label: "x",
+        action: ClearFilters,
+        help: "clear all filters and the search",
+    },
+    Binding {
+        keys: &[Char('o')],
+        label: "o",
+        action: CycleSort,
+        help: "sort by the next column",
+    },
+    Binding {
+        keys: &[Char('O')],
+        label: "O",
+        action: ReverseSort,
+        help: "reverse the sort order",
+    },
+    Binding {
+        keys: &[Char('s')],
+        label: "s",
+        action: ChangeStatus,
+        help: "change the selected bug's status",
+    },
+    Binding {
+        keys: &[Char('r')],
+        label: "r",
+        action: Refresh,
+        help: "refresh now",
+    },
+    Binding {
+        keys: &[Char('?')],
+        label: "?",
+        action: Help,
+        help: "show or hide this help",
+    },
+    Binding {
+        keys: &[Char('q'), Ctrl('c')],
+        label: "q / Ctrl-c",
+        action: Quit,
+        help: "quit (Ctrl-c works everywhere)",
+    },
+];
+
+/// Keys inside popups; listed in the help overlay under "In popups".
+pub const POPUP_HELP: &[(&str, &str)] = &[
+    ("j k / ↑ ↓", "choose"),
+    ("Enter", "pick the highlighted choice"),
+    ("y", "confirm a status change (Enter does not, on purpose)"),
+    ("n / Esc", "cancel"),
+    ("Space", "toggle a filter value"),
+    ("r", "re-apply after a conflict, on the fresh row"),
+];
+
+fn matches(key: Key, ev: &KeyEvent) -> bool {
+    let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
+    match key {
+        Char(c) => !ctrl && ev.code == KeyCode::Char(c),
+        Ctrl(c) => ctrl && ev.code == KeyCode::Char(c),
+        Code(code) => !ctrl && ev.code == code,
+        BackTab => ev.code == KeyCode::BackTab,
+    }
+}
+
+/// The action a key means on the main screen, if any.
+pub fn action_for(ev: &KeyEvent) -> Option<Action> {
+    BINDINGS
+        .iter()
+        .find(|b| b.keys.iter().any(|k| matches(*k, ev)))
+        .map(|b| b.action)
+}
+
+/// Ctrl-C quits from anywhere, including text inputs and popups.
+pub fn is_force_quit(ev: &KeyEvent) -> bool {
+    matches(Ctrl('c'), ev)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(code: KeyCode) -> KeyEvent {
+        KeyEvent::new(code, KeyModifiers::NONE)
+    }
+
+    #[test]
+    fn fixed_bindings_from_the_issue_are_present() {
+        for (code, action) in [
+            (KeyCode::Char('j'), Down),
+            (KeyCode::Down, Down),
+            (KeyCode::Char('k'), Up),
+            (KeyCode::Char('g'), Top),
+            (KeyCode::Char('G'), Bottom),
+            (KeyCode::PageDown, PageDown),
+            (KeyCode::Tab, NextPane),
+            (KeyCode::BackTab, PrevPane),
+            (KeyCode::Enter, Open),
+            (KeyCode::Esc, Close),
+            (KeyCode::Char('/'), Search),
+            (KeyCode::Char('f'), Filter),
+            (KeyCode::Char('o'), CycleSort),
+            (KeyCode::Char('O'), ReverseSort),
+            (KeyCode::Char('s'), ChangeStatus),
+            (KeyCode::Char('r'), Refresh),
+            (KeyCode::Char('?'), Help),
+            (KeyCode::Char('q'), Quit),
+        ] {
+            assert_eq!(action_for(&key(code)), Some(action), "{code:?}");
+        }
+        assert!(is_force_quit(&KeyEvent::new(
+            KeyCode::Char('c'),
+            KeyModifiers::CONTROL
+        )));
+        assert_eq!(action_for(&key(KeyCode::Char('c'))), None);
+    }
+
+    #[test]
+    fn no_key_is_bound_twice() {
+        let all: Vec<Key> = BINDINGS
+            .iter()
+            .flat_map(|b| b.keys.iter().copied())
+            .collect();
+        for (i, k) in all.iter().enumerate() {
+            assert!(!all[i + 1..].contains(k), "{k:?} bound twice");
+        }
+    }
+}

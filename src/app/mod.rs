@@ -1,0 +1,15 @@
+//! The dashboard's state machine: messages in, state changes and commands out.
+//! No I/O here, so every behaviour is testable without a terminal or database.
+
+pub mod editing;
+pub mod filtering;
+pub mod fixtures;
+pub mod keymap;
+pub mod model;
+pub mod msg;
+pub mod state;
+pub mod table_nav;
+pub mod update;
+
+pub use msg::{Command, Loaded, Msg, Page, SaveOutcome};
+pub use state::App;

@@ -1,0 +1,264 @@
+//! The dashboard's whole state. `update` changes it; `ui` only reads it.
+
+use super::model::{BugDetail, BugRow, Count, KpiData, Me, ProjectRow};
+use crate::domain::BugStatus;
+use crate::query::{BugQuery, PageAnchor};
+use chrono::{DateTime, Utc};
+
+/// The panes that take keyboard focus, in `Tab` order. (KPIs are read-only.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Pane {
+    #[default]
+    Bugs,
+    Detail,
+    Portfolio,
+}
+
+impl Pane {
+    pub const ORDER: [Pane; 3] = [Pane::Bugs, Pane::Detail, Pane::Portfolio];
+
+    pub fn next(self) -> Pane {
+        let i = Self::ORDER.iter().position(|p| *p == self).unwrap_or(0);
+        Self::ORDER[(i + 1) % Self::ORDER.len()]
+    }
+
+    pub fn prev(self) -> Pane {
+        let i = Self::ORDER.iter().position(|p| *p == self).unwrap_or(0);
+        Self::ORDER[(i + Self::ORDER.len() - 1) % Self::ORDER.len()]
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Pane::Bugs => "Bugs",
+            Pane::Detail => "Detail",
+            Pane::Portfolio => "Portfolio",
+        }
+    }
+}
+
+/// The bug table: a window of rows around the viewport, never the whole set.
+#[derive(Debug, Clone, Default)]
+pub struct TableState {
+    pub query: BugQuery,
+    /// The loaded window, in sort order.
+    pub rows: Vec<BugRow>,
+    /// Absolute position (0-based) of `rows[0]` within the full result.
+    pub window_start: u64,
+    /// Index into `rows` of the selected bug.
+    pub selected: usize,
+    /// Rows the table had room for at the last draw (for paging).
+    pub viewport: usize,
+    pub total: Option<Count>,
+    /// More rows exist before `rows[0]` / after the last row.
+    pub more_before: bool,
+    pub more_after: bool,
+    /// A page request is in flight.
+    pub loading: bool,
+    /// Bumped for every load that replaces the window (a new query, `g`, `G`,
+    /// a refresh); pages for older generations are dropped.
+    pub generation: u64,
+    /// Bumped when the query changes; counts for older queries are dropped.
+    pub count_generation: u64,
+    /// What the in-flight page load is for.
+    pub pending: Option<PageIntent>,
+    /// How `rows[0]` was reached, so a refresh can reload the same window.
+    pub anchor: Option<PageAnchor>,
+}
+
+/// What to do with a page when it arrives.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PageIntent {
+    /// Replace the window and select the first row.
+    First,
+    /// Replace the window and select the last row (`G`).
+    Last,
+    /// Replace the window, keeping this bug selected if it is still there.
+    Keep(Option<uuid::Uuid>, usize),
+    /// Extend the window forward / backward (scrolling past its edge).
+    Append,
+    Prepend,
+}
+
+impl TableState {
+    pub fn selected_row(&self) -> Option<&BugRow> {
+        self.rows.get(self.selected)
+    }
+
+    /// Absolute 0-based position of the selection.
+    pub fn position(&self) -> u64 {
+        self.window_start + self.selected as u64
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct PortfolioState {
+    pub rows: Vec<ProjectRow>,
+    pub selected: usize,
+}
+
+/// The detail pane: the bug shown and how far its text is scrolled.
+#[derive(Debug, Clone, Default)]
+pub struct DetailState {
+    pub bug: Option<BugDetail>,
+    pub scroll: u16,
+    pub loading: bool,
+}
+
+/// Who may write. Read-only sessions are also enforced by the database session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Identity {
+    User(Me),
+    ReadOnly(ReadOnlyReason),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadOnlyReason {
+    /// `--read-only` or `read_only = true`.
+    Requested,
+    /// No --user / CTODASH_USER / config user.
+    NoUser,
+    /// The configured email is not in `users`.
+    UnknownUser(String),
+}
+
+impl ReadOnlyReason {
+    pub fn explain(&self) -> String {
+        match self {
+            ReadOnlyReason::Requested => "read-only (--read-only)".into(),
+            ReadOnlyReason::NoUser => {
+                "read-only: no user (start with --user EMAIL or set CTODASH_USER)".into()
+            }
+            ReadOnlyReason::UnknownUser(e) => format!("read-only: {e} is not in users"),
+        }
+    }
+}
+
+/// The state of the database connection, as the header reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Connection {
+    #[default]
+    Connecting,
+    Up,
+    /// Lost or never reached; data on screen (if any) is stale.
+    Down {
+        since: DateTime<Utc>,
+        error: String,
+    },
+}
+
+/// An in-progress status edit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EditTarget {
+    pub bug: BugRow,
+}
+
+/// What the bug looked like when the edit was refused, and who changed it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConflictInfo {
+    pub wanted: BugStatus,
+    pub mine: BugRow,
+    pub theirs: BugRow,
+    /// e.g. "Grace Hopper changed status in_progress → verified 12s ago"
+    pub changes: Vec<String>,
+}
+
+/// A popup on top of the panes; at most one at a time.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Overlay {
+    Help {
+        scroll: u16,
+    },
+    /// The live `/` search box; `previous` is restored on Esc.
+    Search {
+        input: String,
+        previous: String,
+    },
+    Filter(FilterMenu),
+    StatusPicker {
+        target: EditTarget,
+        options: Vec<BugStatus>,
+        selected: usize,
+    },
+    Confirm {
+        target: EditTarget,
+        to: BugStatus,
+    },
+    Saving {
+        target: EditTarget,
+        to: BugStatus,
+    },
+    Conflict(ConflictInfo),
+}
+
+/// The `f` menu: one line per filter dimension.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FilterMenu {
+    pub selected: usize,
+    /// Text being typed for project or assignee, when editing one.
+    pub editing: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    Info,
+    Success,
+    Error,
+}
+
+/// The footer line: the outcome of the last action.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notice {
+    pub text: String,
+    pub tone: Tone,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct App {
+    /// The clock everything is drawn against; advanced by ticks, fixed in tests.
+    pub now: DateTime<Utc>,
+    pub focus: Pane,
+    pub identity: Identity,
+    pub connection: Connection,
+    /// Where the data comes from, for the header (password redacted).
+    pub source: String,
+    pub kpis: Option<KpiData>,
+    pub table: TableState,
+    pub detail: DetailState,
+    pub portfolio: PortfolioState,
+    pub overlay: Option<Overlay>,
+    pub notice: Option<Notice>,
+    /// When the data on screen was last loaded successfully.
+    pub refreshed_at: Option<DateTime<Utc>>,
+    pub should_quit: bool,
+    /// Something changed since the last draw.
+    pub dirty: bool,
+}
+
+impl App {
+    pub fn new(now: DateTime<Utc>, identity: Identity, source: String) -> App {
+        App {
+            now,
+            focus: Pane::Bugs,
+            identity,
+            connection: Connection::Connecting,
+            source,
+            kpis: None,
+            table: TableState::default(),
+            detail: DetailState::default(),
+            portfolio: PortfolioState::default(),
+            overlay: None,
+            notice: None,
+            refreshed_at: None,
+            should_quit: false,
+            dirty: true,
+        }
+    }
+
+    pub fn me(&self) -> Option<&Me> {
+        match &self.identity {
+            Identity::User(me) => Some(me),
+            Identity::ReadOnly(_) => None,
+        }
+    }
+}

@@ -1,0 +1,335 @@
+//! `update(app, msg) -> commands`: every state change of the dashboard.
+
+use super::editing;
+use super::filtering;
+use super::keymap::{self, Action};
+use super::msg::{Command, Loaded, Msg};
+use super::state::{App, Connection, Notice, Overlay, Pane, Tone};
+use super::table_nav;
+use crate::query::StatusFilter;
+use crossterm::event::{KeyEvent, KeyEventKind};
+
+pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
+    app.dirty = true;
+    match msg {
+        Msg::Key(key) => on_key(app, key),
+        Msg::Resize => vec![],
+        Msg::Tick(now) => {
+            // Redraw only when a displayed second changes.
+            app.dirty = now.timestamp() != app.now.timestamp();
+            app.now = now;
+            vec![]
+        }
+        Msg::RefreshDue => refresh_all(app),
+        Msg::Loaded(loaded) => on_loaded(app, loaded),
+        Msg::LoadFailed { error } => {
+            app.table.loading = false;
+            app.table.pending = None;
+            app.detail.loading = false;
+            notify(app, Tone::Error, error);
+            vec![]
+        }
+        Msg::ConnectionUp => {
+            let was_down = !matches!(app.connection, Connection::Up);
+            app.connection = Connection::Up;
+            // Whatever happened while we were away was not pushed to us.
+            if was_down { refresh_all(app) } else { vec![] }
+        }
+        Msg::ConnectionDown { error } => {
+            if !matches!(app.connection, Connection::Down { .. }) {
+                app.connection = Connection::Down {
+                    since: app.now,
+                    error,
+                };
+            }
+            app.table.loading = false;
+            app.table.pending = None;
+            vec![]
+        }
+        Msg::Saved(outcome) => editing::on_saved(app, outcome),
+    }
+}
+
+/// Everything on screen, reloaded in place.
+pub fn refresh_all(app: &mut App) -> Vec<Command> {
+    let mut cmds = vec![Command::LoadKpis, Command::LoadPortfolio];
+    if app.table.loading && app.table.rows.is_empty() {
+        // The first load is still on its way; do not supersede it.
+    } else if app.table.rows.is_empty() && app.table.anchor.is_none() {
+        cmds.extend(table_nav::requery(app));
+    } else {
+        cmds.extend(table_nav::reload(app));
+    }
+    if let Some(bug) = &app.detail.bug {
+        cmds.push(Command::LoadDetail { id: bug.row.id });
+    }
+    cmds
+}
+
+pub fn notify(app: &mut App, tone: Tone, text: impl Into<String>) {
+    app.notice = Some(Notice {
+        text: text.into(),
+        tone,
+        at: app.now,
+    });
+}
+
+fn on_loaded(app: &mut App, loaded: Loaded) -> Vec<Command> {
+    app.connection = Connection::Up;
+    match loaded {
+        Loaded::Kpis(k) => {
+            app.kpis = Some(k);
+            app.refreshed_at = Some(app.now);
+            vec![]
+        }
+        Loaded::Page { generation, page } => {
+            let mut cmds = table_nav::arrive(app, generation, page);
+            let loads_detail = cmds.iter().any(|c| matches!(c, Command::LoadDetail { .. }));
+            if !loads_detail && app.detail.bug.is_none() {
+                cmds.extend(
+                    app.table
+                        .selected_row()
+                        .map(|r| Command::LoadDetail { id: r.id }),
+                );
+            }
+            cmds
+        }
+        Loaded::Count { generation, count } => {
+            let t = &mut app.table;
+            if generation == t.count_generation {
+                t.total = Some(count);
+                if !t.more_after && t.more_before {
+                    t.window_start = count.n.saturating_sub(t.rows.len() as u64);
+                }
+            }
+            vec![]
+        }
+        Loaded::Detail(detail) => {
+            app.detail.loading = false;
+            if app
+                .detail
+                .bug
+                .as_ref()
+                .is_none_or(|b| b.row.id != detail.row.id)
+            {
+                app.detail.scroll = 0;
+            }
+            // Keep the table row in step with the fresher detail.
+            if let Some(row) = app.table.rows.iter_mut().find(|r| r.id == detail.row.id) {
+                *row = detail.row.clone();
+            }
+            app.detail.bug = Some(*detail);
+            vec![]
+        }
+        Loaded::Portfolio(rows) => {
+            app.portfolio.selected = app.portfolio.selected.min(rows.len().saturating_sub(1));
+            app.portfolio.rows = rows;
+            vec![]
+        }
+    }
+}
+
+fn on_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
+    if key.kind == KeyEventKind::Release {
+        app.dirty = false;
+        return vec![];
+    }
+    if keymap::is_force_quit(&key) {
+        app.should_quit = true;
+        return vec![];
+    }
+    if app.overlay.is_some() {
+        return on_overlay_key(app, key);
+    }
+    match keymap::action_for(&key) {
+        Some(action) => on_action(app, action),
+        None => {
+            app.dirty = false;
+            vec![]
+        }
+    }
+}
+
+fn on_overlay_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
+    match app.overlay.clone() {
+        Some(Overlay::Help { scroll }) => {
+            match keymap::action_for(&key) {
+                Some(Action::Down) => app.overlay = Some(Overlay::Help { scroll: scroll + 1 }),
+                Some(Action::Up) => {
+                    app.overlay = Some(Overlay::Help {
+                        scroll: scroll.saturating_sub(1),
+                    })
+                }
+                Some(Action::Quit) => app.should_quit = true,
+                _ => app.overlay = None,
+            }
+            vec![]
+        }
+        Some(Overlay::Search { input, previous }) => {
+            filtering::on_search_key(app, key, input, previous)
+        }
+        Some(Overlay::Filter(menu)) => filtering::on_filter_key(app, key, menu),
+        Some(overlay) => editing::on_edit_key(app, key, overlay),
+        None => vec![],
+    }
+}
+
+fn on_action(app: &mut App, action: Action) -> Vec<Command> {
+    use Action::*;
+    match action {
+        Quit => {
+            app.should_quit = true;
+            vec![]
+        }
+        Up => move_selection(app, -1),
+        Down => move_selection(app, 1),
+        PageUp => move_selection(app, -(app.table.viewport.max(1) as isize)),
+        PageDown => move_selection(app, app.table.viewport.max(1) as isize),
+        Top => match app.focus {
+            Pane::Bugs => follow_detail(app, table_nav::top),
+            Pane::Detail => {
+                app.detail.scroll = 0;
+                vec![]
+            }
+            Pane::Portfolio => {
+                app.portfolio.selected = 0;
+                vec![]
+            }
+        },
+        Bottom => match app.focus {
+            Pane::Bugs => follow_detail(app, table_nav::bottom),
+            Pane::Detail => {
+                app.detail.scroll = u16::MAX / 2;
+                vec![]
+            }
+            Pane::Portfolio => {
+                app.portfolio.selected = app.portfolio.rows.len().saturating_sub(1);
+                vec![]
+            }
+        },
+        NextPane => {
+            app.focus = app.focus.next();
+            vec![]
+        }
+        PrevPane => {
+            app.focus = app.focus.prev();
+            vec![]
+        }
+        Open => open(app),
+        Close => {
+            if !app.table.query.filter.search.is_empty() {
+                app.table.query.filter.search.clear();
+                table_nav::requery(app)
+            } else {
+                if app.focus == Pane::Detail {
+                    app.focus = Pane::Bugs;
+                }
+                vec![]
+            }
+        }
+        Search => {
+            let current = app.table.query.filter.search.clone();
+            app.overlay = Some(Overlay::Search {
+                input: current.clone(),
+                previous: current,
+            });
+            vec![]
+        }
+        Filter => {
+            app.overlay = Some(Overlay::Filter(Default::default()));
+            vec![]
+        }
+        CycleSort => {
+            let sort = &mut app.table.query.sort;
+            sort.key = sort.key.next();
+            sort.reversed = false;
+            table_nav::requery(app)
+        }
+        ReverseSort => {
+            app.table.query.sort.reversed = !app.table.query.sort.reversed;
+            table_nav::requery(app)
+        }
+        ChangeStatus => editing::start(app),
+        Refresh => {
+            notify(app, Tone::Info, "refreshing…");
+            refresh_all(app)
+        }
+        Help => {
+            app.overlay = Some(Overlay::Help { scroll: 0 });
+            vec![]
+        }
+        ClearFilters => {
+            app.table.query.filter = Default::default();
+            table_nav::requery(app)
+        }
+        ToggleAllStatuses => {
+            let f = &mut app.table.query.filter;
+            f.status = match f.status {
+                StatusFilter::Open => StatusFilter::All,
+                _ => StatusFilter::Open,
+            };
+            table_nav::requery(app)
+        }
+    }
+}
+
+fn move_selection(app: &mut App, delta: isize) -> Vec<Command> {
+    match app.focus {
+        Pane::Bugs => follow_detail(app, |app| table_nav::move_by(app, delta)),
+        Pane::Detail => {
+            app.detail.scroll =
+                (app.detail.scroll as isize + delta).clamp(0, u16::MAX as isize / 2) as u16;
+            vec![]
+        }
+        Pane::Portfolio => {
+            let last = app.portfolio.rows.len().saturating_sub(1) as isize;
+            app.portfolio.selected =
+                (app.portfolio.selected as isize + delta).clamp(0, last) as usize;
+            vec![]
+        }
+    }
+}
+
+/// Runs a table movement and, when the selected bug changed, loads its detail.
+fn follow_detail(app: &mut App, f: impl FnOnce(&mut App) -> Vec<Command>) -> Vec<Command> {
+    let before = app.table.selected_row().map(|r| r.id);
+    let mut cmds = f(app);
+    let after = app.table.selected_row().map(|r| r.id);
+    if after != before {
+        if let Some(id) = after {
+            app.detail.loading = true;
+            cmds.push(Command::LoadDetail { id });
+        }
+    }
+    cmds
+}
+
+fn open(app: &mut App) -> Vec<Command> {
+    match app.focus {
+        Pane::Bugs => match app.table.selected_row() {
+            Some(row) => {
+                let id = row.id;
+                app.focus = Pane::Detail;
+                app.detail.loading = true;
+                vec![Command::LoadDetail { id }]
+            }
+            None => vec![],
+        },
+        Pane::Portfolio => match app.portfolio.rows.get(app.portfolio.selected) {
+            // Enter on a project shows its bugs.
+            Some(p) => {
+                app.table.query.filter.project = Some(p.name.clone());
+                app.focus = Pane::Bugs;
+                let name = p.name.clone();
+                notify(
+                    app,
+                    Tone::Info,
+                    format!("showing bugs of {name} (x clears)"),
+                );
+                table_nav::requery(app)
+            }
+            None => vec![],
+        },
+        Pane::Detail => vec![],
+    }
+}

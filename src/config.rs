@@ -1,0 +1,192 @@
+//! Settings from the config file, then environment variables, then flags — each
+//! later source overriding the earlier one.
+
+use crate::cli::GlobalArgs;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The config file's contents; every key is optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub database_url: Option<String>,
+    pub user: Option<String>,
+    pub read_only: Option<bool>,
+    pub data_dir: Option<PathBuf>,
+    /// Seconds between dashboard refreshes.
+    pub refresh_seconds: Option<f64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: Option<String>,
+    pub user: Option<String>,
+    pub read_only: bool,
+    pub data_dir: PathBuf,
+    pub refresh: Duration,
+    pub verbose: u8,
+    /// The file the settings were read from, if there was one.
+    pub source: Option<PathBuf>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error(
+        "cannot read the config file {path}: {source}. Fix its permissions or pass --config with another file."
+    )]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "the config file {path} is not valid: {message}. Valid keys are database_url, user, read_only, data_dir and refresh_seconds (see assets/config.example.toml)."
+    )]
+    Parse { path: PathBuf, message: String },
+    #[error(
+        "refresh_seconds must be between 0.2 and 3600 (got {0}); set a value in that range in the config file."
+    )]
+    Refresh(f64),
+}
+
+pub fn default_config_path() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "ctodash").map(|d| d.config_dir().join("config.toml"))
+}
+
+/// `env` is passed in (not read here) so tests can supply their own.
+pub fn load(
+    args: &GlobalArgs,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<Config, ConfigError> {
+    let non_empty = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
+    let explicit = args
+        .config
+        .clone()
+        .or_else(|| non_empty(env("CTODASH_CONFIG")).map(PathBuf::from));
+    let path = explicit.clone().or_else(default_config_path);
+    let file = match &path {
+        Some(p) if explicit.is_some() || p.exists() => Some((p.clone(), read_file(p)?)),
+        _ => None,
+    };
+    let (source, file) = match file {
+        Some((p, f)) => (Some(p), f),
+        None => (None, FileConfig::default()),
+    };
+    let refresh = file.refresh_seconds.unwrap_or(2.0);
+    if !(0.2..=3600.0).contains(&refresh) {
+        return Err(ConfigError::Refresh(refresh));
+    }
+    Ok(Config {
+        database_url: args
+            .database_url
+            .clone()
+            .or_else(|| non_empty(env("DATABASE_URL")))
+            .or(file.database_url),
+        user: args
+            .user
+            .clone()
+            .or_else(|| non_empty(env("CTODASH_USER")))
+            .or(file.user),
+        read_only: args.read_only || file.read_only.unwrap_or(false),
+        data_dir: args
+            .data_dir
+            .clone()
+            .or_else(|| env("CTODASH_DATA_DIR").map(PathBuf::from))
+            .or(file.data_dir)
+            .unwrap_or_else(crate::db::discover::default_data_dir),
+        refresh: Duration::from_secs_f64(refresh),
+        verbose: args.verbose,
+        source,
+    })
+}
+
+fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    toml::from_str(&text).map_err(|e| ConfigError::Parse {
+        path: path.to_path_buf(),
+        message: e.message().to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    fn write(dir: &Path, text: &str) -> PathBuf {
+        let p = dir.join("config.toml");
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    #[test]
+    fn flags_beat_env_beat_file() {
+        let dir = std::env::temp_dir().join(format!("ctodash-cfg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = write(
+            &dir,
+            "database_url = 'postgres://file/db'\nuser = 'file@x.io'\nrefresh_seconds = 5\n",
+        );
+        let mut args = GlobalArgs {
+            config: Some(path.clone()),
+            ..Default::default()
+        };
+
+        let c = load(&args, env_of(&[])).unwrap();
+        assert_eq!(c.database_url.as_deref(), Some("postgres://file/db"));
+        assert_eq!(c.user.as_deref(), Some("file@x.io"));
+        assert_eq!(c.refresh, Duration::from_secs(5));
+
+        let env = [
+            ("DATABASE_URL", "postgres://env/db"),
+            ("CTODASH_USER", "env@x.io"),
+        ];
+        let c = load(&args, env_of(&env)).unwrap();
+        assert_eq!(c.database_url.as_deref(), Some("postgres://env/db"));
+        assert_eq!(c.user.as_deref(), Some("env@x.io"));
+
+        args.database_url = Some("postgres://flag/db".into());
+        args.user = Some("flag@x.io".into());
+        let c = load(&args, env_of(&env)).unwrap();
+        assert_eq!(c.database_url.as_deref(), Some("postgres://flag/db"));
+        assert_eq!(c.user.as_deref(), Some("flag@x.io"));
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn bad_file_names_the_key_and_the_fix() {
+        let dir = std::env::temp_dir().join(format!("ctodash-cfg-bad-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = write(&dir, "databse_url = 'x'\n");
+        let args = GlobalArgs {
+            config: Some(path),
+            ..Default::default()
+        };
+        let msg = load(&args, env_of(&[])).unwrap_err().to_string();
+        assert!(msg.contains("databse_url"), "{msg}");
+        assert!(msg.contains("Valid keys"), "{msg}");
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn missing_explicit_file_is_an_error() {
+        let args = GlobalArgs {
+            config: Some("/nonexistent/ctodash.toml".into()),
+            ..Default::default()
+        };
+        let err = load(&args, env_of(&[])).unwrap_err();
+        assert!(matches!(err, ConfigError::Read { .. }));
+        assert!(err.to_string().contains("/nonexistent/ctodash.toml"));
+    }
+}

@@ -1,0 +1,145 @@
+//! Bulk loading for `ctodash seed`: one transaction, COPY instead of INSERT,
+//! secondary indexes rebuilt once at the end instead of maintained per row, and
+//! row triggers off (the generator writes history, SLA deadlines and resolved_at
+//! itself, and the summary table is rebuilt afterwards).
+
+use sqlx::{PgConnection, Postgres, Transaction};
+
+pub const USERS_COPY: &str =
+    "COPY users (id, email, name, role, created_at, updated_at) FROM STDIN";
+pub const PROJECTS_COPY: &str = "COPY projects (id, name, description, github_url, demo_url, \
+     language, tags, stars, forks, last_commit, status, arr, year1_revenue, year3_revenue, \
+     roi_score, dcf_valuation, tam, sam, som_year3, traction_mrr, margin_percent, complexity, \
+     client_appeal, current_milestone, total_milestones, monthly_infra_cost, created_at, \
+     updated_at) FROM STDIN";
+pub const PROJECT_METRICS_COPY: &str = "COPY project_metrics (id, project_id, commits_count, \
+     contributors, lines_of_code, tech_stack, health_score, date, created_at) FROM STDIN";
+pub const BUGS_COPY: &str = "COPY bugs (id, bug_number, title, description, severity, status, \
+     assigned_to, project_id, sla_hours, business_impact, revenue_impact_daily, is_blocker, \
+     priority_score, estimated_hours, actual_hours, created_at, updated_at, resolved_at, \
+     created_by, version, sla_due_at) FROM STDIN";
+pub const HISTORY_COPY: &str = "COPY bug_history (id, bug_id, field_changed, old_value, \
+     new_value, changed_by, changed_at) FROM STDIN";
+
+const ALL_TABLES: &str = "users, projects, bugs, bug_history, project_metrics, \
+     monthly_metrics, portfolio_metrics, import_logs, audit_log, bug_stats";
+
+/// Tables whose secondary indexes are dropped during the load.
+const BULK_TABLES: [&str; 2] = ["bugs", "bug_history"];
+
+/// Row counts of the tables a seed would overwrite.
+pub async fn existing_rows(conn: &mut PgConnection) -> sqlx::Result<(i64, i64, i64)> {
+    sqlx::query_as(
+        "SELECT (SELECT count(*) FROM users), (SELECT count(*) FROM projects), \
+         (SELECT count(*) FROM bugs)",
+    )
+    .fetch_one(conn)
+    .await
+}
+
+pub async fn truncate_all(tx: &mut Transaction<'_, Postgres>) -> sqlx::Result<()> {
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "TRUNCATE {ALL_TABLES} CASCADE"
+    )))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Turns off triggers for this transaction. A superuser can also skip foreign-key
+/// checks (the generator only writes consistent references); an ordinary owner
+/// disables only the user triggers.
+pub async fn disable_triggers(tx: &mut Transaction<'_, Postgres>) -> sqlx::Result<()> {
+    let superuser: bool =
+        sqlx::query_scalar("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+            .fetch_one(&mut **tx)
+            .await?;
+    if superuser {
+        sqlx::query("SET LOCAL session_replication_role = replica")
+            .execute(&mut **tx)
+            .await?;
+    } else {
+        for table in BULK_TABLES {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "ALTER TABLE {table} DISABLE TRIGGER USER"
+            )))
+            .execute(&mut **tx)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+pub async fn enable_triggers(tx: &mut Transaction<'_, Postgres>) -> sqlx::Result<()> {
+    sqlx::query("SET LOCAL session_replication_role = origin")
+        .execute(&mut **tx)
+        .await?;
+    for table in BULK_TABLES {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "ALTER TABLE {table} ENABLE TRIGGER USER"
+        )))
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Drops the secondary (non-constraint) indexes of the bulk tables and returns
+/// their definitions, read from the catalogue so they always match the migrations.
+pub async fn drop_secondary_indexes(
+    tx: &mut Transaction<'_, Postgres>,
+) -> sqlx::Result<Vec<String>> {
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) \
+         FROM pg_index i \
+         WHERE i.indrelid = ANY (ARRAY['bugs'::regclass, 'bug_history'::regclass]) \
+           AND NOT i.indisprimary \
+           AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)",
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    for (name, _) in &rows {
+        sqlx::query(sqlx::AssertSqlSafe(format!("DROP INDEX {name}")))
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(rows.into_iter().map(|(_, def)| def).collect())
+}
+
+pub async fn create_indexes(
+    tx: &mut Transaction<'_, Postgres>,
+    definitions: &[String],
+) -> sqlx::Result<()> {
+    sqlx::query("SET LOCAL maintenance_work_mem = '256MB'")
+        .execute(&mut **tx)
+        .await?;
+    for def in definitions {
+        sqlx::query(sqlx::AssertSqlSafe(def.clone()))
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+pub async fn rebuild_bug_stats(tx: &mut Transaction<'_, Postgres>) -> sqlx::Result<()> {
+    sqlx::query("SELECT bug_stats_rebuild()")
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Refreshes planner statistics and the visibility map, so the KPI engine's
+/// index-only scans are index-only from the first refresh.
+pub async fn vacuum_analyze(conn: &mut PgConnection) -> sqlx::Result<()> {
+    sqlx::query("VACUUM (ANALYZE) bugs, bug_history, bug_stats, projects, users, project_metrics")
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn announce_reload(conn: &mut PgConnection) -> sqlx::Result<()> {
+    sqlx::query("SELECT pg_notify('ctodash_changes', '{\"table\":\"*\",\"op\":\"reload\"}')")
+        .execute(conn)
+        .await?;
+    Ok(())
+}

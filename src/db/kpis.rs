@@ -1,0 +1,180 @@
+//! The KPI engine: what the dashboard's KPI pane and `ctodash kpis` show.
+//!
+//! Three cheap reads instead of a scan of a million bugs: the trigger-maintained
+//! `bug_stats` summary (≤ 48 rows), a handful of index-only counts for the
+//! clock-dependent figures, and the project list for portfolio sums. All business
+//! maths happens in `domain`, so the rules live in one place.
+
+use crate::db::rollups::project_financials;
+use crate::domain::{
+    BugStatus, DEFAULT_HOURLY_RATE, RevenueAtRisk, Severity, bug_cost, portfolio_totals,
+    revenue_at_risk_contribution,
+};
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use sqlx::PgConnection;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct OpenBySeverity {
+    pub critical: i64,
+    pub high: i64,
+    pub medium: i64,
+    pub low: i64,
+}
+
+impl OpenBySeverity {
+    fn slot(&mut self, s: Severity) -> &mut i64 {
+        match s {
+            Severity::Critical => &mut self.critical,
+            Severity::High => &mut self.high,
+            Severity::Medium => &mut self.medium,
+            Severity::Low => &mut self.low,
+        }
+    }
+
+    pub fn get(&self, s: Severity) -> i64 {
+        match s {
+            Severity::Critical => self.critical,
+            Severity::High => self.high,
+            Severity::Medium => self.medium,
+            Severity::Low => self.low,
+        }
+    }
+}
+
+/// Money is serialised as decimal strings with two places, counts as integers.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Kpis {
+    pub open_by_severity: OpenBySeverity,
+    pub open_total: i64,
+    pub deferred: i64,
+    pub blockers: i64,
+    pub sla_breached: i64,
+    pub revenue_at_risk_daily: Decimal,
+    pub revenue_at_risk_monthly: Decimal,
+    pub portfolio_valuation: Decimal,
+    pub year3_revenue_total: Decimal,
+    pub monthly_infra_cost: Decimal,
+    pub projects_total: i64,
+    pub projects_shipped: i64,
+    pub opened_last_7d: i64,
+    pub resolved_last_7d: i64,
+    /// Mean hours from creation to resolution over bugs resolved in the last 30
+    /// days; absent when none were.
+    pub mean_time_to_resolve_hours: Option<f64>,
+    pub engineering_cost: Decimal,
+    pub refreshed_at: DateTime<Utc>,
+}
+
+/// One row of `bug_stats`.
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct Bucket {
+    severity: String,
+    status: String,
+    is_blocker: bool,
+    bug_count: i64,
+    revenue_impact_daily: Decimal,
+    actual_hours: Decimal,
+}
+
+const BUCKETS: &str = "SELECT severity::text AS severity, status::text AS status, is_blocker, \
+     bug_count, revenue_impact_daily, actual_hours FROM bug_stats WHERE bug_count <> 0";
+
+/// Counts that depend on the clock. Each is served by an index: not-yet-due open
+/// bugs by `bugs_sla_due_open_idx` (breaches = open non-deferred − not yet due,
+/// and the not-yet-due set is small), the rest by the created/resolved indexes.
+const CLOCK_COUNTS: &str = "SELECT \
+     (SELECT count(*) FROM bugs WHERE status IN ('pending','in_progress','verified') \
+        AND sla_due_at >= $1), \
+     (SELECT count(*) FROM bugs WHERE created_at > $1 - interval '7 days' AND created_at <= $1), \
+     (SELECT count(*) FROM bugs WHERE resolved_at > $1 - interval '7 days' AND resolved_at <= $1), \
+     (SELECT avg(extract(epoch FROM resolved_at - created_at))::float8 / 3600 FROM bugs \
+        WHERE resolved_at > $1 - interval '30 days' AND resolved_at <= $1)";
+
+pub async fn load(conn: &mut PgConnection, now: DateTime<Utc>) -> sqlx::Result<Kpis> {
+    let buckets: Vec<Bucket> = sqlx::query_as(BUCKETS).fetch_all(&mut *conn).await?;
+    let (not_yet_due, opened, resolved, mttr): (i64, i64, i64, Option<f64>) =
+        sqlx::query_as(CLOCK_COUNTS)
+            .bind(now)
+            .fetch_one(&mut *conn)
+            .await?;
+    let portfolio = portfolio_totals(&project_financials(conn).await?);
+
+    let mut k = from_buckets(&buckets);
+    k.sla_breached = (k.sla_breached - not_yet_due).max(0);
+    k.opened_last_7d = opened;
+    k.resolved_last_7d = resolved;
+    k.mean_time_to_resolve_hours = mttr.map(|h| (h * 10.0).round() / 10.0);
+    k.portfolio_valuation = money(portfolio.valuation);
+    k.year3_revenue_total = money(portfolio.year3_revenue_total);
+    k.monthly_infra_cost = money(portfolio.monthly_infra_cost);
+    k.projects_total = portfolio.projects_total;
+    k.projects_shipped = portfolio.projects_shipped;
+    k.refreshed_at = now;
+    Ok(k)
+}
+
+/// Everything the summary table answers; `sla_breached` holds the number of open,
+/// non-deferred bugs until the caller subtracts those not yet due.
+fn from_buckets(buckets: &[Bucket]) -> Kpis {
+    let mut open = OpenBySeverity::default();
+    let (mut deferred, mut blockers, mut active) = (0, 0, 0);
+    let mut at_risk = Decimal::ZERO;
+    let mut cost = Decimal::ZERO;
+    for b in buckets {
+        // Both columns are enums, so their labels always parse.
+        let (Ok(severity), Ok(status)) = (
+            b.severity.parse::<Severity>(),
+            b.status.parse::<BugStatus>(),
+        ) else {
+            continue;
+        };
+        cost += bug_cost(Some(b.actual_hours), severity, DEFAULT_HOURLY_RATE);
+        if !status.is_open() {
+            continue;
+        }
+        *open.slot(severity) += b.bug_count;
+        if status == BugStatus::Deferred {
+            deferred += b.bug_count;
+        } else {
+            active += b.bug_count;
+        }
+        if b.is_blocker {
+            blockers += b.bug_count;
+        }
+        at_risk += revenue_at_risk_contribution(
+            severity,
+            status,
+            b.is_blocker,
+            Some(b.revenue_impact_daily),
+        );
+    }
+    let risk = RevenueAtRisk::from_daily(at_risk);
+    Kpis {
+        open_total: open.critical + open.high + open.medium + open.low,
+        open_by_severity: open,
+        deferred,
+        blockers,
+        sla_breached: active,
+        revenue_at_risk_daily: money(risk.daily),
+        revenue_at_risk_monthly: money(risk.monthly),
+        portfolio_valuation: Decimal::ZERO,
+        year3_revenue_total: Decimal::ZERO,
+        monthly_infra_cost: Decimal::ZERO,
+        projects_total: 0,
+        projects_shipped: 0,
+        opened_last_7d: 0,
+        resolved_last_7d: 0,
+        mean_time_to_resolve_hours: None,
+        engineering_cost: money(cost),
+        refreshed_at: DateTime::<Utc>::MIN_UTC,
+    }
+}
+
+/// Two decimal places, always: "1200.00", not "1200" or "1200.000".
+fn money(d: Decimal) -> Decimal {
+    let mut d = d.round_dp(2);
+    d.rescale(2);
+    d
+}

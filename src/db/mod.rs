@@ -1,0 +1,114 @@
+//! The only place with SQL: finding and connecting to the database, the schema,
+//! and the queries that return domain types.
+
+pub mod bulk;
+pub mod cluster;
+pub mod discover;
+pub mod kpis;
+pub mod migrate;
+pub mod rollups;
+pub mod testing;
+
+use crate::config::Config;
+use discover::{DiscoverOptions, Discovered, DiscoveryError};
+use migrate::{MigrateError, SchemaState};
+use sqlx::PgPool;
+use sqlx::postgres::PgPoolOptions;
+use std::time::Duration;
+
+/// A connected database and how it was found.
+pub struct Database {
+    pub pool: PgPool,
+    pub found: Discovered,
+}
+
+/// What a command is allowed to do to the schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SchemaPolicy {
+    /// Migrate only a database ctodash created itself; otherwise require it current.
+    MigrateOwned,
+    /// Also migrate a database with no tables at all (commands that fill a database).
+    MigrateOwnedOrEmpty,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error(transparent)]
+    Discovery(#[from] DiscoveryError),
+    #[error(transparent)]
+    Migrate(#[from] MigrateError),
+    #[error(
+        "the database at {display} has no ctodash schema, and ctodash does not change a \
+         database it did not create without being asked. Run `ctodash migrate` to create the \
+         schema there, or unset DATABASE_URL to use ctodash's own database."
+    )]
+    NoSchema { display: String },
+    #[error(
+        "the database at {display} has an older ctodash schema (version {applied}; this \
+         program needs {latest}). Run `ctodash migrate` to bring it up to date."
+    )]
+    Behind {
+        display: String,
+        applied: i64,
+        latest: i64,
+    },
+    #[error(
+        "lost the connection to {display} while opening it: {source}. Check that the server is up and try again."
+    )]
+    Connection {
+        display: String,
+        source: sqlx::Error,
+    },
+}
+
+pub fn discover_options(cfg: &Config) -> DiscoverOptions {
+    DiscoverOptions {
+        explicit_url: cfg.database_url.clone(),
+        database: "ctodash".to_string(),
+        allow_private_cluster: true,
+        data_dir: cfg.data_dir.clone(),
+    }
+}
+
+pub async fn connect(found: &Discovered, max_connections: u32) -> sqlx::Result<PgPool> {
+    PgPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(found.options.clone())
+        .await
+}
+
+/// Finds the database, connects, and makes sure the schema is one this build can use.
+pub async fn open(cfg: &Config, policy: SchemaPolicy) -> Result<Database, OpenError> {
+    let found = discover::discover(&discover_options(cfg)).await?;
+    let display = found.display.clone();
+    let conn_err = |source| OpenError::Connection {
+        display: display.clone(),
+        source,
+    };
+    let pool = connect(&found, 8).await.map_err(conn_err)?;
+    let state = migrate::state(&pool).await.map_err(conn_err)?;
+    let may_migrate =
+        found.owned || (policy == SchemaPolicy::MigrateOwnedOrEmpty && state == SchemaState::Empty);
+    match state {
+        SchemaState::Current => {}
+        SchemaState::Empty | SchemaState::Behind { .. } if may_migrate => {
+            let ran = migrate::run(&pool).await?;
+            tracing::info!(ran, db = %found.display, "applied migrations");
+        }
+        SchemaState::Empty => return Err(OpenError::NoSchema { display }),
+        SchemaState::Behind { applied, latest } => {
+            return Err(OpenError::Behind {
+                display,
+                applied,
+                latest,
+            });
+        }
+        SchemaState::Foreign => return Err(MigrateError::Foreign.into()),
+        SchemaState::Ahead { applied, latest } => {
+            return Err(MigrateError::Ahead { applied, latest }.into());
+        }
+        SchemaState::Dirty { version } => return Err(MigrateError::Dirty { version }.into()),
+    }
+    Ok(Database { pool, found })
+}

@@ -1,0 +1,23 @@
+//! Pure business rules: no I/O, no sqlx, no ratatui. `now` is always passed in.
+
+pub mod bug_number;
+pub mod cost;
+pub mod enums;
+pub mod lifecycle;
+pub mod portfolio;
+pub mod priority;
+pub mod risk;
+pub mod sla;
+
+pub use bug_number::{BugNumber, ParseBugNumberError};
+pub use cost::{
+    DEFAULT_HOURLY_RATE, RevenueAtRisk, bug_cost, revenue_at_risk, revenue_at_risk_contribution,
+};
+pub use enums::{BugStatus, ImportSource, ParseEnumError, ProjectStatus, Severity, UserRole};
+pub use lifecycle::{
+    TransitionError, allowed_transitions, can_transition, check_transition, is_reopen,
+};
+pub use portfolio::{PortfolioTotals, ProjectFinancials, portfolio_totals};
+pub use priority::priority_score;
+pub use risk::{RiskBreakdown, RiskInput, RiskLevel, last_activity, project_risk};
+pub use sla::{SlaState, format_duration_short, is_breached, sla_state};

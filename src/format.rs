@@ -1,0 +1,64 @@
+//! Number formatting shared by the CLI tables and the dashboard.
+
+use rust_decimal::Decimal;
+
+/// 1234567 → "1,234,567".
+pub fn count(n: i64) -> String {
+    group(&n.unsigned_abs().to_string(), n < 0)
+}
+
+/// Whole dollars with thousands separators: 1234567.89 → "$1,234,568".
+pub fn money(d: Decimal) -> String {
+    let whole = d.round();
+    let sign = if whole.is_sign_negative() && !whole.is_zero() {
+        "-"
+    } else {
+        ""
+    };
+    format!("{sign}${}", group(&whole.abs().trunc().to_string(), false))
+}
+
+/// Compact money for narrow panes: $950, $12.3K, $4.6M, $1.2B.
+pub fn money_short(d: Decimal) -> String {
+    use rust_decimal::prelude::ToPrimitive;
+    let v = d.to_f64().unwrap_or(0.0);
+    let (sign, a) = if v < 0.0 { ("-", -v) } else { ("", v) };
+    match a {
+        a if a >= 1e9 => format!("{sign}${:.1}B", a / 1e9),
+        a if a >= 1e6 => format!("{sign}${:.1}M", a / 1e6),
+        a if a >= 1e4 => format!("{sign}${:.1}K", a / 1e3),
+        a => format!("{sign}${a:.0}"),
+    }
+}
+
+fn group(digits: &str, negative: bool) -> String {
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if negative { format!("-{out}") } else { out }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn formats() {
+        assert_eq!(count(0), "0");
+        assert_eq!(count(999), "999");
+        assert_eq!(count(1000), "1,000");
+        assert_eq!(count(-1234567), "-1,234,567");
+        assert_eq!(money(dec!(1234567.89)), "$1,234,568");
+        assert_eq!(money(dec!(0.4)), "$0");
+        assert_eq!(money(dec!(-1500)), "-$1,500");
+        assert_eq!(money_short(dec!(950)), "$950");
+        assert_eq!(money_short(dec!(12345)), "$12.3K");
+        assert_eq!(money_short(dec!(4600000)), "$4.6M");
+        assert_eq!(money_short(dec!(1200000000)), "$1.2B");
+    }
+}

@@ -1,0 +1,15 @@
+//! ctodash: a keyboard-first terminal dashboard over a PostgreSQL database of bugs
+//! and projects. The binary is a thin shell over this library so that `tests/`
+//! can reach every layer.
+
+pub mod app;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod format;
+pub mod logging;
+pub mod query;
+pub mod seed;
+pub mod ui;

@@ -1,0 +1,46 @@
+use clap::Parser;
+use color_eyre::eyre::Result;
+use ctodash::cli::{Cli, Command};
+use ctodash::{commands, config, logging};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Err(e) = color_eyre::install() {
+        eprintln!("warning: could not install the error reporter: {e}");
+    }
+    let cfg = match config::load(&cli.global, |k| std::env::var(k).ok()) {
+        Ok(cfg) => cfg,
+        Err(e) => return fail(&e.into()),
+    };
+    let _log = logging::init(&cfg);
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => return fail(&e.into()),
+    };
+    match runtime.block_on(dispatch(&cli, &cfg)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(&e),
+    }
+}
+
+async fn dispatch(cli: &Cli, cfg: &config::Config) -> Result<()> {
+    match &cli.command {
+        Some(Command::Migrate) => commands::migrate::run(cfg).await,
+        Some(Command::Seed(args)) => commands::seed::run(cfg, args).await,
+        Some(Command::Kpis(args)) => commands::kpis::run(cfg, args).await,
+        None => {
+            use clap::CommandFactory;
+            Cli::command().print_help()?;
+            println!("\n(The interactive dashboard is not built yet; use the subcommands above.)");
+            Ok(())
+        }
+    }
+}
+
+/// One paragraph on stderr, the details in the log file; never a backtrace.
+fn fail(e: &color_eyre::eyre::Report) -> ExitCode {
+    tracing::error!("{e:?}");
+    eprintln!("error: {}", logging::one_paragraph(e));
+    ExitCode::FAILURE
+}
