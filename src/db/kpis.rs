@@ -178,3 +178,29 @@ fn money(d: Decimal) -> Decimal {
     d.rescale(2);
     d
 }
+
+/// The last twelve months of `monthly_metrics`, oldest first, for sparklines.
+pub async fn trend(conn: &mut PgConnection) -> sqlx::Result<Vec<crate::app::model::MonthPoint>> {
+    type Row = (chrono::NaiveDate, i32, i32, i32, i32, Decimal, Decimal);
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT month, total_bugs, critical_bugs, bugs_created, bugs_resolved, \
+         revenue_impact_daily, avg_resolution_days \
+         FROM (SELECT * FROM monthly_metrics ORDER BY month DESC LIMIT 12) m ORDER BY month",
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(month, open, critical, created, resolved, risk, days)| {
+            crate::app::model::MonthPoint {
+                month,
+                open_total: open.into(),
+                critical: critical.into(),
+                created: created.into(),
+                resolved: resolved.into(),
+                revenue_at_risk_daily: risk,
+                avg_resolution_days: days,
+            }
+        })
+        .collect())
+}
