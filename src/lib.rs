@@ -11,6 +11,6 @@ pub mod domain;
 pub mod format;
 pub mod logging;
 pub mod query;
-// pub mod runtime; (enabled once db::bugs etc. land)
+pub mod runtime;
 pub mod seed;
 pub mod ui;

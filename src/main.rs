@@ -29,10 +29,7 @@ async fn dispatch(cli: &Cli, cfg: &config::Config) -> Result<()> {
         Some(Command::Migrate) => commands::migrate::run(cfg).await,
         Some(Command::Seed(args)) => commands::seed::run(cfg, args).await,
         Some(Command::Kpis(args)) => commands::kpis::run(cfg, args).await,
-        None => {
-            let _ = cfg;
-            Ok(())
-        } // TODO(integration): ctodash::runtime::run(cfg).await
+        None => ctodash::runtime::run(cfg).await,
     }
 }
 

@@ -16,15 +16,7 @@ const MARGIN: usize = 30;
 fn cursor(t: &TableState, index: usize) -> Option<crate::query::Cursor> {
     t.rows
         .get(index)
-        .map(|r| cursor_of_row(r, t.query.sort.key))
-}
-
-// TODO(integration): replace with db::bugs::cursor_of once it lands.
-fn cursor_of_row(r: &super::model::BugRow, _key: crate::query::SortKey) -> crate::query::Cursor {
-    crate::query::Cursor {
-        value: crate::query::CursorValue::Int(r.priority as i64),
-        id: r.id,
-    }
+        .map(|r| crate::db::bugs::cursor_of(r, t.query.sort.key))
 }
 
 /// Starts a load that replaces the window.

@@ -56,7 +56,7 @@ pub async fn prepare(cfg: &Config) -> Result<Session> {
             // The database, not just the UI, refuses writes in this session.
             database.pool.close().await;
             Session {
-                pool: db::edit::connect_read_only(&database.found).await?,
+                pool: db::edit::connect_read_only(&database.found, 8).await?,
                 edit: None,
                 identity: Identity::ReadOnly(reason),
                 source,

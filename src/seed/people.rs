@@ -82,7 +82,10 @@ pub fn projects(rng: &mut Rng, count: u32, now: DateTime<Utc>) -> (Vec<DemoProje
     let mut s = String::new();
     for i in 0..count {
         let adjective = PROJECT_ADJECTIVES[i as usize % PROJECT_ADJECTIVES.len()];
-        let noun = PROJECT_NOUNS[(i as usize / PROJECT_ADJECTIVES.len()) % PROJECT_NOUNS.len()];
+        // Walks the noun list diagonally so neighbouring projects differ in both
+        // words; unique for the first adjectives × nouns projects.
+        let n = i as usize;
+        let noun = PROJECT_NOUNS[(n / PROJECT_ADJECTIVES.len() + n) % PROJECT_NOUNS.len()];
         let round = i as usize / (PROJECT_ADJECTIVES.len() * PROJECT_NOUNS.len());
         let name = match round {
             0 => format!("{adjective} {noun}"),
@@ -236,6 +239,22 @@ fn ascii_slug(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn project_names_and_urls_are_unique_and_varied() {
+        let now = chrono::Utc::now();
+        let (_, text) = projects(&mut Rng::new(1), 1000, now);
+        let mut names = std::collections::HashSet::new();
+        let mut urls = std::collections::HashSet::new();
+        for line in text.lines() {
+            let cols: Vec<&str> = line.split('\t').collect();
+            assert!(names.insert(cols[1].to_string()), "duplicate name {}", cols[1]);
+            assert!(urls.insert(cols[3].to_string()), "duplicate url {}", cols[3]);
+        }
+        let nouns: std::collections::HashSet<&str> =
+            names.iter().take(12).filter_map(|n| n.split(' ').nth(1)).collect();
+        assert!(nouns.len() > 1, "the first projects should not all share a noun");
+    }
 
     #[test]
     fn emails_are_unique_and_ascii() {
