@@ -14,18 +14,36 @@ const DOWN: &str = "\x1b[B";
 #[tokio::test(flavor = "multi_thread")]
 async fn triage_a_bug_from_the_keyboard() {
     let db = TestDb::new().await;
-    let opts = SeedOptions { bugs: 3_000, projects: Some(12), users: Some(15), seed: 11, reset: false };
+    let opts = SeedOptions {
+        bugs: 3_000,
+        projects: Some(12),
+        users: Some(15),
+        seed: 11,
+        reset: false,
+    };
     seed::run(&db.pool, &opts).await.unwrap();
     let data_dir = std::env::temp_dir().join(format!("ctodash-e2e-{}", Uuid::new_v4().simple()));
     let url = db.url();
-    let args: Vec<String> = ["--database-url", &url, "--user", DEMO_CTO_EMAIL, "--data-dir"]
-        .into_iter()
-        .map(String::from)
-        .chain([data_dir.display().to_string()])
-        .collect();
+    let args: Vec<String> = [
+        "--database-url",
+        &url,
+        "--user",
+        DEMO_CTO_EMAIL,
+        "--data-dir",
+    ]
+    .into_iter()
+    .map(String::from)
+    .chain([data_dir.display().to_string()])
+    .collect();
     let mut screen = Screen::spawn(&args, &[], 140, 40);
     let text = screen.wait_for("BUG-", 20);
-    assert!(text.contains("Ada") || text.contains(DEMO_CTO_EMAIL) || text.contains("Lovelace") || text.contains("cto@"), "header names the user:\n{text}");
+    assert!(
+        text.contains("Ada")
+            || text.contains(DEMO_CTO_EMAIL)
+            || text.contains("Lovelace")
+            || text.contains("cto@"),
+        "header names the user:\n{text}"
+    );
 
     // Move down twice (vim key and arrow), then search live.
     screen.send("j");
@@ -33,7 +51,9 @@ async fn triage_a_bug_from_the_keyboard() {
     screen.send("/");
     screen.type_slowly("checkout");
     screen.send("\r");
-    let text = screen.wait_until("search results", 10, |t| t.contains("\"checkout\"") && t.contains("Checkout"));
+    let text = screen.wait_until("search results", 10, |t| {
+        t.contains("\"checkout\"") && t.contains("Checkout")
+    });
     assert!(!text.contains("no bugs match"), "{text}");
 
     // Change the selected bug's status: s opens the picker, Enter picks, y confirms.
@@ -51,9 +71,16 @@ async fn triage_a_bug_from_the_keyboard() {
     .await
     .expect("exactly one audit row");
     let (number, status): (String, String) =
-        sqlx::query_as("SELECT bug_number, status::text FROM bugs WHERE id = $1").bind(bug_id).fetch_one(&db.pool).await.unwrap();
+        sqlx::query_as("SELECT bug_number, status::text FROM bugs WHERE id = $1")
+            .bind(bug_id)
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
     assert_eq!(status, to);
-    assert!(text.contains(&number), "footer names the bug {number}:\n{text}");
+    assert!(
+        text.contains(&number),
+        "footer names the bug {number}:\n{text}"
+    );
     let history: (String, String, String) = sqlx::query_as(
         "SELECT h.old_value, h.new_value, u.email FROM bug_history h JOIN users u ON u.id = h.changed_by \
          WHERE h.bug_id = $1 ORDER BY h.changed_at DESC LIMIT 1",
@@ -68,7 +95,10 @@ async fn triage_a_bug_from_the_keyboard() {
     let ok = tokio::task::spawn_blocking(move || {
         let ok = screen.wait_exit(10);
         assert!(!screen.in_alternate_screen(), "left the alternate screen");
-        assert!(screen.raw_output().contains("\x1b[?1049l"), "sent LeaveAlternateScreen");
+        assert!(
+            screen.raw_output().contains("\x1b[?1049l"),
+            "sent LeaveAlternateScreen"
+        );
         ok
     })
     .await

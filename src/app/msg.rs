@@ -17,6 +17,12 @@ pub enum Msg {
     Tick(DateTime<Utc>),
     /// Time to reload everything (periodic refresh, or after a reconnect).
     RefreshDue,
+    /// The database announced changes (LISTEN/NOTIFY, bursts coalesced).
+    DataChanged(Changes),
+    /// Whether push notifications are flowing; without them the runtime polls.
+    Push {
+        live: bool,
+    },
     Loaded(Loaded),
     /// A read failed; the data on screen stays, marked stale.
     LoadFailed {
@@ -27,6 +33,30 @@ pub enum Msg {
         error: String,
     },
     Saved(SaveOutcome),
+}
+
+/// Which tables changed since the last reload.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Changes {
+    pub bugs: bool,
+    pub projects: bool,
+    pub users: bool,
+}
+
+impl Changes {
+    pub fn everything() -> Changes {
+        Changes {
+            bugs: true,
+            projects: true,
+            users: true,
+        }
+    }
+
+    pub fn merge(&mut self, other: Changes) {
+        self.bugs |= other.bugs;
+        self.projects |= other.projects;
+        self.users |= other.users;
+    }
 }
 
 #[derive(Debug, Clone)]

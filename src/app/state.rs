@@ -220,6 +220,8 @@ pub struct App {
     pub focus: Pane,
     pub identity: Identity,
     pub connection: Connection,
+    /// Changes are pushed to us (LISTEN/NOTIFY); otherwise the runtime polls.
+    pub push_live: bool,
     /// Where the data comes from, for the header (password redacted).
     pub source: String,
     pub kpis: Option<KpiData>,
@@ -242,6 +244,7 @@ impl App {
             focus: Pane::Bugs,
             identity,
             connection: Connection::Connecting,
+            push_live: false,
             source,
             kpis: None,
             table: TableState::default(),

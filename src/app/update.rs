@@ -3,7 +3,7 @@
 use super::editing;
 use super::filtering;
 use super::keymap::{self, Action};
-use super::msg::{Command, Loaded, Msg};
+use super::msg::{Changes, Command, Loaded, Msg};
 use super::state::{App, Connection, Notice, Overlay, Pane, Tone};
 use super::table_nav;
 use crate::query::StatusFilter;
@@ -21,6 +21,11 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
             vec![]
         }
         Msg::RefreshDue => refresh_all(app),
+        Msg::DataChanged(changes) => on_changed(app, changes),
+        Msg::Push { live } => {
+            app.push_live = live;
+            vec![]
+        }
         Msg::Loaded(loaded) => on_loaded(app, loaded),
         Msg::LoadFailed { error } => {
             app.table.loading = false;
@@ -62,6 +67,25 @@ pub fn refresh_all(app: &mut App) -> Vec<Command> {
     }
     if let Some(bug) = &app.detail.bug {
         cmds.push(Command::LoadDetail { id: bug.row.id });
+    }
+    cmds
+}
+
+/// Reloads only what a change can affect: project edits touch the portfolio and
+/// the KPIs' money, user edits the names in the table, bug edits everything.
+fn on_changed(app: &mut App, changes: Changes) -> Vec<Command> {
+    if changes.bugs {
+        return refresh_all(app);
+    }
+    let mut cmds = vec![];
+    if changes.projects {
+        cmds.extend([Command::LoadKpis, Command::LoadPortfolio]);
+    }
+    if changes.users {
+        cmds.extend(table_nav::reload(app));
+        if let Some(bug) = &app.detail.bug {
+            cmds.push(Command::LoadDetail { id: bug.row.id });
+        }
     }
     cmds
 }

@@ -1,13 +1,19 @@
 //! The only place with SQL: finding and connecting to the database, the schema,
 //! and the queries that return domain types.
 
+pub mod bugs;
 pub mod bulk;
 pub mod cluster;
+pub mod detail;
 pub mod discover;
+pub mod edit;
 pub mod kpis;
+pub mod listen;
 pub mod migrate;
+pub mod portfolio;
 pub mod rollups;
 pub mod testing;
+pub mod users;
 
 use crate::config::Config;
 use discover::{DiscoverOptions, Discovered, DiscoveryError};

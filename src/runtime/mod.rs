@@ -20,6 +20,9 @@ use std::time::Duration;
 use tokio::sync::mpsc::{self, UnboundedSender};
 use worker::Worker;
 
+/// How often an idle dashboard re-reads everything while push updates flow.
+const SAFETY_POLL: Duration = Duration::from_secs(60);
+
 pub async fn run(cfg: &Config) -> Result<()> {
     let session = startup::prepare(cfg).await?;
     let mut guard = terminal::enter().wrap_err("could not take over the terminal")?;
@@ -28,11 +31,18 @@ pub async fn run(cfg: &Config) -> Result<()> {
     let input = spawn_input_thread(tx.clone(), stop.clone());
 
     let mut app = App::new(Utc::now(), session.identity, session.source);
+    let listener = tokio::spawn(crate::db::listen::run(
+        session.pool.clone(),
+        tx.clone(),
+        crate::db::listen::ListenConfig::default(),
+    ));
     let mut worker = Worker::new(session.pool, session.edit, tx);
     let mut tick = tokio::time::interval(Duration::from_secs(1));
-    let mut refresh = tokio::time::interval(cfg.refresh);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    refresh.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    // Reload at once, then poll: slowly while changes are pushed to us (a safety
+    // net), at `refresh_seconds` while they are not.
+    let mut last_reload = tokio::time::Instant::now();
+    handle(&mut app, &mut worker, Msg::RefreshDue);
 
     let result: Result<()> = async {
         loop {
@@ -46,21 +56,29 @@ pub async fn run(cfg: &Config) -> Result<()> {
             if app.should_quit {
                 return Ok(());
             }
+            let poll_every = if app.push_live {
+                SAFETY_POLL
+            } else {
+                cfg.refresh
+            };
             let msg = tokio::select! {
                 Some(msg) = rx.recv() => msg,
                 _ = tick.tick() => Msg::Tick(Utc::now()),
-                _ = refresh.tick() => Msg::RefreshDue,
+                _ = tokio::time::sleep_until(last_reload + poll_every) => Msg::RefreshDue,
             };
-            handle(&mut app, &mut worker, msg);
             // Apply everything already queued before drawing again: a burst of
             // results (or held-down keys) becomes one frame.
-            while let Ok(msg) = rx.try_recv() {
+            for msg in std::iter::once(msg).chain(std::iter::from_fn(|| rx.try_recv().ok())) {
+                if matches!(msg, Msg::RefreshDue | Msg::DataChanged(_)) {
+                    last_reload = tokio::time::Instant::now();
+                }
                 handle(&mut app, &mut worker, msg);
             }
         }
     }
     .await;
 
+    listener.abort();
     stop.store(true, Ordering::Relaxed);
     drop(guard);
     let _ = input.join();

@@ -16,15 +16,27 @@ pub struct Screen {
 
 /// CI machines are slower than laptops; waits scale with this factor.
 fn patience() -> u32 {
-    let default = if std::env::var_os("CI").is_some() { 3 } else { 1 };
-    std::env::var("CTODASH_TEST_PATIENCE").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    let default = if std::env::var_os("CI").is_some() {
+        3
+    } else {
+        1
+    };
+    std::env::var("CTODASH_TEST_PATIENCE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 impl Screen {
     pub fn spawn(args: &[String], envs: &[(&str, &str)], cols: u16, rows: u16) -> Screen {
         let pty = native_pty_system();
         let pair = pty
-            .openpty(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 })
+            .openpty(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
             .expect("open a pty");
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_ctodash"));
         cmd.args(args);
@@ -52,7 +64,13 @@ impl Screen {
                 r.lock().unwrap().extend_from_slice(&buf[..n]);
             }
         });
-        Screen { parser, raw, writer, child, _master: pair.master }
+        Screen {
+            parser,
+            raw,
+            writer,
+            child,
+            _master: pair.master,
+        }
     }
 
     pub fn text(&self) -> String {
@@ -69,7 +87,9 @@ impl Screen {
     }
 
     pub fn send(&mut self, keys: &str) {
-        self.writer.write_all(keys.as_bytes()).expect("write to pty");
+        self.writer
+            .write_all(keys.as_bytes())
+            .expect("write to pty");
         self.writer.flush().ok();
     }
 
