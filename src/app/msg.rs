@@ -33,6 +33,8 @@ pub enum Msg {
         error: String,
     },
     Saved(SaveOutcome),
+    /// Something worth telling the user in the footer (e.g. first-run seeding).
+    Notice(String),
 }
 
 /// Which tables changed since the last reload.

@@ -119,6 +119,8 @@ pub enum ReadOnlyReason {
     NoUser,
     /// The configured email is not in `users`.
     UnknownUser(String),
+    /// The database has not been reached yet, so nothing is known.
+    NotConnected,
 }
 
 impl ReadOnlyReason {
@@ -129,6 +131,7 @@ impl ReadOnlyReason {
                 "read-only: no user (start with --user EMAIL or set CTODASH_USER)".into()
             }
             ReadOnlyReason::UnknownUser(e) => format!("read-only: {e} is not in users"),
+            ReadOnlyReason::NotConnected => "not connected yet".into(),
         }
     }
 }

@@ -52,6 +52,10 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
             vec![]
         }
         Msg::Saved(outcome) => editing::on_saved(app, outcome),
+        Msg::Notice(text) => {
+            notify(app, Tone::Info, text);
+            vec![]
+        }
     }
 }
 

@@ -1,6 +1,10 @@
 //! The one place holding the terminal, tokio and the database together: one
 //! channel of messages (keys, ticks, results from background tasks) into
 //! `update`, commands out to the worker, a redraw only when something changed.
+//!
+//! The screen opens at once; the database is found and opened in the background
+//! (retrying with back-off while it is unreachable), so a down database shows a
+//! live "reconnecting" screen rather than an error and an exit.
 
 mod startup;
 pub mod terminal;
@@ -8,47 +12,51 @@ mod worker;
 
 pub use worker::is_connection_error;
 
+use crate::app::state::{Identity, ReadOnlyReason};
 use crate::app::update::update;
 use crate::app::{App, Msg};
 use crate::config::Config;
 use chrono::Utc;
-use color_eyre::eyre::{Result, WrapErr};
+use color_eyre::eyre::{Report, Result, WrapErr};
 use crossterm::event::{self, Event};
+use startup::Session;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::sync::mpsc::{self, UnboundedSender};
+use tokio::sync::oneshot;
 use worker::Worker;
 
 /// How often an idle dashboard re-reads everything while push updates flow.
 const SAFETY_POLL: Duration = Duration::from_secs(60);
 
 pub async fn run(cfg: &Config) -> Result<()> {
-    let session = startup::prepare(cfg).await?;
     let mut guard = terminal::enter().wrap_err("could not take over the terminal")?;
     let (tx, mut rx) = mpsc::unbounded_channel();
     let stop = Arc::new(AtomicBool::new(false));
     let input = spawn_input_thread(tx.clone(), stop.clone());
 
-    let mut app = App::new(Utc::now(), session.identity, session.source);
-    let listener = tokio::spawn(crate::db::listen::run(
-        session.pool.clone(),
+    let placeholder = Identity::ReadOnly(ReadOnlyReason::NotConnected);
+    let mut app = App::new(Utc::now(), placeholder, "connecting…".into());
+    let (ready_tx, mut ready_rx) = oneshot::channel();
+    let connecting = tokio::spawn(startup::connect_with_retry(
+        cfg.clone(),
         tx.clone(),
-        crate::db::listen::ListenConfig::default(),
+        ready_tx,
     ));
-    let mut worker = Worker::new(session.pool, session.edit, tx);
+    let mut live: Option<(Worker, tokio::task::JoinHandle<()>)> = None;
+
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    // Reload at once, then poll: slowly while changes are pushed to us (a safety
-    // net), at `refresh_seconds` while they are not.
+    // Poll slowly while changes are pushed to us (a safety net), at
+    // `refresh_seconds` while they are not.
     let mut last_reload = tokio::time::Instant::now();
-    handle(&mut app, &mut worker, Msg::RefreshDue);
 
     let result: Result<()> = async {
         loop {
             if app.dirty {
                 let size = guard.terminal.size()?;
-                // TODO(integration): take this from the ui layout.
+                // TODO(integration): ask the ui layout for the table's height.
                 app.table.viewport = (size.height as usize).saturating_sub(16).max(3);
                 guard.draw(|frame| crate::ui::render(frame, &app))?;
                 app.dirty = false;
@@ -56,41 +64,60 @@ pub async fn run(cfg: &Config) -> Result<()> {
             if app.should_quit {
                 return Ok(());
             }
-            let poll_every = if app.push_live {
-                SAFETY_POLL
-            } else {
-                cfg.refresh
-            };
+            let poll_every = if app.push_live { SAFETY_POLL } else { cfg.refresh };
             let msg = tokio::select! {
                 Some(msg) = rx.recv() => msg,
                 _ = tick.tick() => Msg::Tick(Utc::now()),
-                _ = tokio::time::sleep_until(last_reload + poll_every) => Msg::RefreshDue,
+                _ = tokio::time::sleep_until(last_reload + poll_every), if live.is_some() => Msg::RefreshDue,
+                ready = &mut ready_rx, if live.is_none() => {
+                    let session: Session = match ready {
+                        Ok(Ok(session)) => session,
+                        Ok(Err(fatal)) => return Err(fatal),
+                        Err(_) => return Err(Report::msg("the database connection task stopped unexpectedly")),
+                    };
+                    app.identity = session.identity.clone();
+                    app.source = session.source.clone();
+                    let listener = tokio::spawn(crate::db::listen::run(
+                        session.pool.clone(),
+                        tx.clone(),
+                        crate::db::listen::ListenConfig::default(),
+                    ));
+                    live = Some((Worker::new(session.pool, session.edit, tx.clone()), listener));
+                    Msg::ConnectionUp
+                }
             };
             // Apply everything already queued before drawing again: a burst of
             // results (or held-down keys) becomes one frame.
             for msg in std::iter::once(msg).chain(std::iter::from_fn(|| rx.try_recv().ok())) {
-                if matches!(msg, Msg::RefreshDue | Msg::DataChanged(_)) {
+                if matches!(msg, Msg::RefreshDue | Msg::DataChanged(_) | Msg::ConnectionUp) {
                     last_reload = tokio::time::Instant::now();
                 }
-                handle(&mut app, &mut worker, msg);
+                handle(&mut app, live.as_mut().map(|l| &mut l.0), msg);
             }
         }
     }
     .await;
 
-    listener.abort();
+    connecting.abort();
+    if let Some((_, listener)) = live {
+        listener.abort();
+    }
     stop.store(true, Ordering::Relaxed);
     drop(guard);
     let _ = input.join();
     result
 }
 
-fn handle(app: &mut App, worker: &mut Worker, msg: Msg) {
-    if matches!(msg, Msg::ConnectionDown { .. }) {
-        worker.start_probe();
+/// Until the database is open there is no worker: commands are dropped, and the
+/// reload that follows the connection asks for everything again.
+fn handle(app: &mut App, mut worker: Option<&mut Worker>, msg: Msg) {
+    if let (Msg::ConnectionDown { .. }, Some(w)) = (&msg, worker.as_deref_mut()) {
+        w.start_probe();
     }
     for cmd in update(app, msg) {
-        worker.run(cmd);
+        if let Some(w) = worker.as_deref_mut() {
+            w.run(cmd);
+        }
     }
 }
 

@@ -1,13 +1,18 @@
-//! Everything that happens before the dashboard takes over the terminal: find
-//! the database, fill a fresh one of our own with demo data, and settle who the
-//! user is and whether this session may write.
+//! Opening the database for the dashboard: find it, fill a fresh one of our own
+//! with demo data, and settle who the user is and whether this session may
+//! write. Runs in the background while the screen is already up.
 
+use crate::app::Msg;
 use crate::app::state::{Identity, ReadOnlyReason};
 use crate::config::Config;
-use crate::db::{self, SchemaPolicy, edit::EditContext};
+use crate::db::discover::DiscoveryError;
+use crate::db::{self, OpenError, SchemaPolicy, edit::EditContext};
 use crate::seed::{self, SeedOptions};
-use color_eyre::eyre::Result;
+use color_eyre::eyre::{Report, Result};
 use sqlx::PgPool;
+use std::time::Duration;
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::oneshot;
 
 pub struct Session {
     pub pool: PgPool,
@@ -16,14 +21,67 @@ pub struct Session {
     pub source: String,
 }
 
-pub async fn prepare(cfg: &Config) -> Result<Session> {
+/// Retries while the database is merely unreachable (it may be starting, or the
+/// network may be down); gives up at once on errors only the user can fix.
+pub async fn connect_with_retry(
+    cfg: Config,
+    tx: UnboundedSender<Msg>,
+    ready: oneshot::Sender<Result<Session>>,
+) {
+    let mut wait = Duration::from_millis(500);
+    loop {
+        match prepare(&cfg, &tx).await {
+            Ok(session) => {
+                let _ = ready.send(Ok(session));
+                return;
+            }
+            Err(e) if retryable(&e) => {
+                tracing::info!(error = %e, "database not reachable yet; retrying");
+                let error = crate::logging::one_paragraph(&e);
+                if tx.send(Msg::ConnectionDown { error }).is_err() {
+                    return;
+                }
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(Duration::from_secs(10));
+            }
+            Err(e) => {
+                let _ = ready.send(Err(e));
+                return;
+            }
+        }
+    }
+}
+
+fn retryable(e: &Report) -> bool {
+    let discovery = |d: &DiscoveryError| {
+        matches!(
+            d,
+            DiscoveryError::Unreachable { .. }
+                | DiscoveryError::ConnectFailed { .. }
+                | DiscoveryError::NothingFound { .. }
+        )
+    };
+    if let Some(d) = e.downcast_ref::<DiscoveryError>() {
+        return discovery(d);
+    }
+    match e.downcast_ref::<OpenError>() {
+        Some(OpenError::Discovery(d)) => discovery(d),
+        Some(OpenError::Connection { .. }) => true,
+        _ => e
+            .downcast_ref::<sqlx::Error>()
+            .is_some_and(super::is_connection_error),
+    }
+}
+
+async fn prepare(cfg: &Config, tx: &UnboundedSender<Msg>) -> Result<Session> {
     let database = db::open(cfg, SchemaPolicy::MigrateOwned).await?;
     if database.found.owned && is_empty(&database.pool).await? {
         let opts = SeedOptions::demo();
-        eprintln!(
-            "First run on ctodash's own database: loading {} demo bugs (seed {})…",
-            opts.bugs, opts.seed
+        let text = format!(
+            "first run: loading {} demo bugs into ctodash's own database…",
+            opts.bugs
         );
+        let _ = tx.send(Msg::Notice(text));
         seed::run(&database.pool, &opts).await?;
     }
 
