@@ -34,7 +34,7 @@ pub fn money_short(d: Decimal) -> String {
 fn group(digits: &str, negative: bool) -> String {
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

@@ -138,7 +138,8 @@ async fn plain_sql_update_logs_exactly_one_history_row_per_changed_field() {
         .execute(p)
         .await
         .unwrap();
-    let rows: Vec<(String, Option<String>, Option<String>, Option<Uuid>)> = sqlx::query_as(
+    type Logged = (String, Option<String>, Option<String>, Option<Uuid>);
+    let rows: Vec<Logged> = sqlx::query_as(
         "SELECT field_changed, old_value, new_value, changed_by FROM bug_history WHERE bug_id = $1",
     )
     .bind(id)

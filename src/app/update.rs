@@ -323,11 +323,9 @@ fn follow_detail(app: &mut App, f: impl FnOnce(&mut App) -> Vec<Command>) -> Vec
     let before = app.table.selected_row().map(|r| r.id);
     let mut cmds = f(app);
     let after = app.table.selected_row().map(|r| r.id);
-    if after != before {
-        if let Some(id) = after {
-            app.detail.loading = true;
-            cmds.push(Command::LoadDetail { id });
-        }
+    if let Some(id) = after.filter(|_| after != before) {
+        app.detail.loading = true;
+        cmds.push(Command::LoadDetail { id });
     }
     cmds
 }

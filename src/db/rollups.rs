@@ -90,7 +90,8 @@ pub fn recent_months(now: DateTime<Utc>, months: u32) -> Vec<NaiveDate> {
 }
 
 pub async fn project_financials(conn: &mut PgConnection) -> sqlx::Result<Vec<ProjectFinancials>> {
-    let rows: Vec<(String, Option<Decimal>, Option<Decimal>, Option<Decimal>)> = sqlx::query_as(
+    type Row = (String, Option<Decimal>, Option<Decimal>, Option<Decimal>);
+    let rows: Vec<Row> = sqlx::query_as(
         "SELECT status::text, dcf_valuation, year3_revenue, monthly_infra_cost FROM projects",
     )
     .fetch_all(conn)

@@ -56,8 +56,7 @@ pub async fn run(cfg: &Config) -> Result<()> {
         loop {
             if app.dirty {
                 let size = guard.terminal.size()?;
-                // TODO(integration): ask the ui layout for the table's height.
-                app.table.viewport = (size.height as usize).saturating_sub(16).max(3);
+                app.table.viewport = crate::ui::table_viewport(size.into());
                 guard.draw(|frame| crate::ui::render(frame, &app))?;
                 app.dirty = false;
             }

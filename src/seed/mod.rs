@@ -248,7 +248,7 @@ async fn write_rollups(conn: &mut PgConnection, now: DateTime<Utc>) -> sqlx::Res
     let totals = portfolio_totals(&rollups::project_financials(conn).await?);
     for (i, month) in months.iter().enumerate() {
         let factor = rust_decimal::Decimal::new(60 + (40 * i as i64) / 11, 2);
-        let mut past = totals.clone();
+        let mut past = totals;
         past.valuation = (totals.valuation * factor).round_dp(2);
         past.year3_revenue_total = (totals.year3_revenue_total * factor).round_dp(2);
         past.monthly_infra_cost = (totals.monthly_infra_cost * factor).round_dp(2);

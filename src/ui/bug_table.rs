@@ -1,0 +1,293 @@
+//! The bug table. Columns are sized here rather than by the layout solver so
+//! the title gets exactly the columns that are left, truncated with "…" by
+//! display width; as the pane narrows, whole columns go (project, assignee,
+//! age, priority, status) before the title gets cramped.
+
+use super::text::{clean, count_label, styled, truncate, width};
+use super::theme::{BLOCKER_MARK, BREACH_MARK, Theme, severity_tag};
+use super::{pane_block, scrollbar};
+use crate::app::model::BugRow;
+use crate::app::state::App;
+use crate::domain::{SlaState, format_duration_short, sla_state};
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Constraint, Rect};
+use ratatui::text::{Line, Span, Text};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Col {
+    Number,
+    Severity,
+    Status,
+    Title,
+    Assignee,
+    Project,
+    Age,
+    Sla,
+    Priority,
+}
+
+const ORDER: [Col; 9] = [
+    Col::Number,
+    Col::Severity,
+    Col::Status,
+    Col::Title,
+    Col::Assignee,
+    Col::Project,
+    Col::Age,
+    Col::Sla,
+    Col::Priority,
+];
+/// Which columns go first when space runs out.
+const DROP_ORDER: [Col; 5] = [
+    Col::Project,
+    Col::Assignee,
+    Col::Age,
+    Col::Priority,
+    Col::Status,
+];
+const TITLE_MIN: u16 = 20;
+const SPACING: u16 = 1;
+
+impl Col {
+    fn header(self) -> &'static str {
+        match self {
+            Col::Number => "Bug",
+            Col::Severity => "Sev",
+            Col::Status => "Status",
+            Col::Title => "Title",
+            Col::Assignee => "Assignee",
+            Col::Project => "Project",
+            Col::Age => "Age",
+            Col::Sla => "SLA",
+            Col::Priority => "Pri",
+        }
+    }
+
+    fn width(self, number_w: u16) -> u16 {
+        match self {
+            Col::Number => number_w,
+            Col::Severity => 4,
+            Col::Status => 11,
+            Col::Title => TITLE_MIN,
+            Col::Assignee | Col::Project => 14,
+            Col::Age => 6,
+            // "! 9d 23h over", "  23h 59m left"
+            Col::Sla => 14,
+            Col::Priority => 3,
+        }
+    }
+}
+
+/// The columns that fit in `inner_w`, with their widths; the title takes the rest.
+fn columns(inner_w: u16, number_w: u16) -> Vec<(Col, u16)> {
+    let mut cols: Vec<Col> = ORDER.to_vec();
+    let fixed = |cols: &[Col]| -> u16 {
+        let w: u16 = cols
+            .iter()
+            .filter(|c| **c != Col::Title)
+            .map(|c| c.width(number_w))
+            .sum();
+        w + SPACING * (cols.len() as u16 - 1)
+    };
+    for drop in DROP_ORDER {
+        if fixed(&cols) + TITLE_MIN <= inner_w {
+            break;
+        }
+        cols.retain(|c| *c != drop);
+    }
+    let title_w = inner_w.saturating_sub(fixed(&cols));
+    cols.into_iter()
+        .map(|c| {
+            (
+                c,
+                if c == Col::Title {
+                    title_w
+                } else {
+                    c.width(number_w)
+                },
+            )
+        })
+        .collect()
+}
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bool) {
+    let t = &app.table;
+    let sort = t.query.sort;
+    let arrow = if sort.descending() { "↓" } else { "↑" };
+    let left = Line::from(vec![
+        styled(" Bugs ", theme.title),
+        styled(
+            format!("· {} · ", clean(&t.query.filter.summary())),
+            theme.text,
+        ),
+        styled(format!("{} {arrow} ", sort.key.label()), theme.key),
+    ]);
+    let mut right = vec![Span::raw(" ")];
+    if t.loading {
+        right.push(styled("loading… ", theme.muted));
+    }
+    let pos = if t.rows.is_empty() {
+        0
+    } else {
+        t.position() + 1
+    };
+    let pos = crate::format::count(pos as i64);
+    match t.total {
+        Some(total) => right.push(styled(
+            format!("{pos} of {} ", count_label(total)),
+            theme.text,
+        )),
+        None if !t.rows.is_empty() => right.push(styled(format!("{pos} "), theme.text)),
+        None => {}
+    }
+    if t.total.is_some_and(|c| c.estimated) {
+        right.push(styled("≈ estimate ", theme.muted));
+    }
+    if right.len() == 1 {
+        right.clear();
+    }
+    let legend = Line::from(vec![
+        styled(format!(" {BLOCKER_MARK}"), theme.blocker),
+        styled(" blocker  ", theme.muted),
+        styled(BREACH_MARK, theme.sla_breached),
+        styled(" SLA breached ", theme.muted),
+    ]);
+    let block = pane_block(theme, focused, area.width, left, Line::from(right))
+        .title_bottom(legend.right_aligned());
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if inner.height == 0 || inner.width == 0 {
+        return;
+    }
+
+    if t.rows.is_empty() {
+        let (msg, style) = if t.loading {
+            ("loading…", theme.muted)
+        } else {
+            ("no bugs match — x clears filters", theme.text)
+        };
+        let y = inner.y + inner.height / 2;
+        let line = Rect {
+            y,
+            height: 1,
+            ..inner
+        };
+        frame.render_widget(
+            Paragraph::new(styled(
+                truncate(msg, usize::from(inner.width)).into_owned(),
+                style,
+            ))
+            .alignment(Alignment::Center),
+            line,
+        );
+        return;
+    }
+
+    let number_w = t
+        .rows
+        .iter()
+        .map(|r| width(&r.number))
+        .max()
+        .unwrap_or(0)
+        .max(3) as u16;
+    let cols = columns(inner.width, number_w);
+    let header = Row::new(cols.iter().map(|(c, _)| header_cell(*c))).style(theme.table_header);
+    let rows = t.rows.iter().map(|r| row(r, &cols, app, theme));
+    let widths: Vec<Constraint> = cols.iter().map(|(_, w)| Constraint::Length(*w)).collect();
+    let highlight = if focused {
+        theme.selected_row
+    } else {
+        theme.selected_row_unfocused
+    };
+    let table = Table::new(rows, widths)
+        .header(header)
+        .column_spacing(SPACING)
+        .row_highlight_style(highlight);
+
+    // Centred scrolling: the selection keeps rows of context on both sides,
+    // and the same selection always draws the same way (render keeps no state).
+    let visible = usize::from(inner.height.saturating_sub(1)).max(1);
+    let selected = t.selected.min(t.rows.len() - 1);
+    let offset = selected
+        .saturating_sub(visible / 2)
+        .min(t.rows.len().saturating_sub(visible));
+    let mut state = TableState::default()
+        .with_selected(Some(selected))
+        .with_offset(offset);
+    frame.render_stateful_widget(table, inner, &mut state);
+
+    if let Some(total) = t.total {
+        scrollbar(
+            frame,
+            area,
+            theme,
+            focused,
+            total.n as usize,
+            t.position() as usize,
+            visible,
+        );
+    }
+}
+
+fn header_cell(c: Col) -> Cell<'static> {
+    let text = Text::from(c.header());
+    Cell::from(if c == Col::Priority {
+        text.right_aligned()
+    } else {
+        text
+    })
+}
+
+fn row<'a>(r: &'a BugRow, cols: &[(Col, u16)], app: &App, theme: &Theme) -> Row<'a> {
+    Row::new(
+        cols.iter()
+            .map(|(c, w)| cell(r, *c, usize::from(*w), app, theme)),
+    )
+}
+
+fn cell<'a>(r: &'a BugRow, c: Col, w: usize, app: &App, theme: &Theme) -> Cell<'a> {
+    let none = || Cell::from(styled("—", theme.muted));
+    match c {
+        Col::Number => Cell::from(r.number.as_str()),
+        Col::Severity => Cell::from(styled(severity_tag(r.severity), theme.severity(r.severity))),
+        Col::Status => Cell::from(styled(r.status.as_str(), theme.text)),
+        Col::Title => {
+            let mut spans = Vec::with_capacity(2);
+            let mut room = w;
+            if r.is_blocker {
+                spans.push(styled(format!("{BLOCKER_MARK} "), theme.blocker));
+                room = room.saturating_sub(2);
+            }
+            spans.push(Span::raw(truncate(&clean(&r.title), room).into_owned()));
+            Cell::from(Line::from(spans))
+        }
+        Col::Assignee => match &r.assignee {
+            Some(a) => Cell::from(truncate(&clean(a), w).into_owned()),
+            None => none(),
+        },
+        Col::Project => match &r.project {
+            Some(p) => Cell::from(truncate(&clean(p), w).into_owned()),
+            None => none(),
+        },
+        Col::Age => Cell::from(styled(
+            format_duration_short(app.now - r.created_at),
+            theme.muted,
+        )),
+        Col::Sla => {
+            let state = sla_state(r.status, r.created_at, r.sla_hours, app.now);
+            // The mark takes the first two columns for every row so the
+            // durations line up whether or not a row is breached.
+            let mark = if matches!(state, SlaState::Overdue(_)) {
+                BREACH_MARK
+            } else {
+                " "
+            };
+            Cell::from(styled(
+                format!("{mark} {}", state.label()),
+                theme.sla(&state),
+            ))
+        }
+        Col::Priority => Cell::from(Text::from(r.priority.to_string()).right_aligned()),
+    }
+}

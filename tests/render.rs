@@ -1,0 +1,418 @@
+//! Rendering tests: every pane and overlay drawn on `TestBackend` with a fixed
+//! clock, at 80×24 and 200×60, snapshotted as text; plus the colours that
+//! carry meaning (snapshots drop colour) and a no-panic sweep over sizes.
+
+use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+use ctodash::app::App;
+use ctodash::app::fixtures::{read_only_app, sample_app};
+use ctodash::app::state::{
+    ConflictInfo, Connection, EditTarget, FilterMenu, Notice, Overlay, Pane, Tone,
+};
+use ctodash::domain::{BugStatus, Severity, allowed_transitions};
+use ctodash::ui::{Theme, render_with};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::style::Color;
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (200, 60)];
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap()
+}
+
+fn draw(app: &App, w: u16, h: u16, theme: &Theme) -> Buffer {
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+    terminal.draw(|f| render_with(f, app, theme)).unwrap();
+    terminal.backend().buffer().clone()
+}
+
+/// The screen as a terminal would show it. A wide character covers the cell
+/// after it; anything but a blank there means two things were drawn on top
+/// of each other, which would misalign the real terminal.
+fn screen(buf: &Buffer) -> String {
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        let mut skip = 0;
+        for x in 0..buf.area.width {
+            let cell = &buf[(x, y)];
+            if skip > 0 {
+                assert_eq!(cell.symbol(), " ", "overdrawn wide character at {x},{y}");
+                skip -= 1;
+                continue;
+            }
+            let symbol = cell.symbol();
+            out.push_str(symbol);
+            if !symbol.is_ascii() {
+                skip = ratatui::text::Span::raw(symbol).width().saturating_sub(1);
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn snap(name: &str, app: &App) {
+    for (w, h) in SIZES {
+        let text = screen(&draw(app, w, h, &Theme::colour()));
+        insta::assert_snapshot!(format!("{name}_{w}x{h}"), text);
+    }
+}
+
+fn focused(pane: Pane) -> App {
+    let mut app = sample_app(now());
+    app.focus = pane;
+    app
+}
+
+fn with_overlay(overlay: Overlay) -> App {
+    let mut app = sample_app(now());
+    app.overlay = Some(overlay);
+    app
+}
+
+fn target(app: &App) -> EditTarget {
+    EditTarget {
+        bug: app.table.rows[0].clone(),
+    }
+}
+
+fn status_picker() -> App {
+    let app = sample_app(now());
+    let bug = target(&app);
+    let options = allowed_transitions(bug.bug.status).to_vec();
+    with_overlay(Overlay::StatusPicker {
+        target: bug,
+        options,
+        selected: 0,
+    })
+}
+
+fn confirm() -> App {
+    let app = sample_app(now());
+    with_overlay(Overlay::Confirm {
+        target: target(&app),
+        to: BugStatus::Verified,
+    })
+}
+
+fn conflict() -> App {
+    let app = sample_app(now());
+    let mine = app.table.rows[0].clone();
+    let mut theirs = mine.clone();
+    theirs.status = BugStatus::Verified;
+    theirs.version += 1;
+    with_overlay(Overlay::Conflict(ConflictInfo {
+        wanted: BugStatus::Deferred,
+        changes: vec![format!(
+            "Grace Hopper changed status {} → verified 12s ago",
+            mine.status
+        )],
+        mine,
+        theirs,
+    }))
+}
+
+fn error_notice() -> App {
+    let mut app = sample_app(now());
+    app.notice = Some(Notice {
+        text: "BUG-1001 was not saved: connection reset by peer".into(),
+        tone: Tone::Error,
+        at: now(),
+    });
+    app
+}
+
+fn database_down() -> App {
+    let mut app = sample_app(now());
+    app.connection = Connection::Down {
+        since: now() - TimeDelta::seconds(40),
+        error: "connection refused (os error 111)".into(),
+    };
+    app.refreshed_at = Some(now() - TimeDelta::seconds(42));
+    app
+}
+
+#[test]
+fn panes() {
+    snap("bugs", &focused(Pane::Bugs));
+    snap("detail", &focused(Pane::Detail));
+    snap("portfolio", &focused(Pane::Portfolio));
+}
+
+#[test]
+fn overlays() {
+    snap("help", &with_overlay(Overlay::Help { scroll: 0 }));
+    snap("status_picker", &status_picker());
+    snap("confirm", &confirm());
+    snap("conflict", &conflict());
+    snap(
+        "search",
+        &with_overlay(Overlay::Search {
+            input: "日本語 locale".into(),
+            previous: String::new(),
+        }),
+    );
+    snap(
+        "filter",
+        &with_overlay(Overlay::Filter(FilterMenu {
+            selected: 2,
+            editing: Some("Pay".into()),
+        })),
+    );
+}
+
+#[test]
+fn headers_and_states() {
+    snap("read_only", &read_only_app(now()));
+    snap("database_down", &database_down());
+    snap("error_notice", &error_notice());
+
+    let mut empty = sample_app(now());
+    empty.table.rows.clear();
+    empty.table.total = Some(ctodash::app::model::Count {
+        n: 0,
+        estimated: false,
+    });
+    empty.table.query.filter.search = "nothing like this".into();
+    empty.detail.bug = None;
+    snap("no_match", &empty);
+
+    let mut loading = App::new(
+        now(),
+        sample_app(now()).identity,
+        "postgres://localhost/ctodash".into(),
+    );
+    loading.table.loading = true;
+    snap("loading", &loading);
+
+    let mut estimated = sample_app(now());
+    estimated.table.total = Some(ctodash::app::model::Count {
+        n: 1_234_567,
+        estimated: true,
+    });
+    estimated.table.window_start = 120_000;
+    estimated.table.selected = 14;
+    snap("estimated_scrolled", &estimated);
+}
+
+#[test]
+fn too_small() {
+    let app = sample_app(now());
+    insta::assert_snapshot!(
+        "too_small_40x10",
+        screen(&draw(&app, 40, 10, &Theme::colour()))
+    );
+}
+
+fn find(buf: &Buffer, needle: &str) -> Vec<(u16, u16)> {
+    let mut hits = Vec::new();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            let mut s = String::new();
+            let mut cx = x;
+            while s.len() < needle.len() && cx < buf.area.width {
+                s.push_str(buf[(cx, y)].symbol());
+                cx += 1;
+            }
+            if s == needle {
+                hits.push((x, y));
+            }
+        }
+    }
+    hits
+}
+
+fn is_red(c: Color) -> bool {
+    matches!(c, Color::Red | Color::LightRed)
+}
+
+#[test]
+fn colours_carry_meaning() {
+    let theme = Theme::colour();
+    let app = sample_app(now());
+    let buf = draw(&app, 200, 60, &theme);
+
+    // A critical row's severity cell.
+    let crit = find(&buf, "CRIT");
+    assert!(!crit.is_empty());
+    for (x, y) in &crit {
+        assert!(
+            is_red(buf[(*x, *y)].fg),
+            "CRIT at {x},{y} is {:?}",
+            buf[(*x, *y)].fg
+        );
+    }
+    assert_eq!(theme.severity(Severity::Critical).fg, Some(Color::Red));
+
+    // Breached SLA cells: "! … over".
+    let breached: Vec<_> = find(&buf, "! ")
+        .into_iter()
+        .filter(|(x, y)| {
+            let rest: String = (*x..buf.area.width.min(x + 14))
+                .map(|cx| buf[(cx, *y)].symbol())
+                .collect();
+            rest.contains(" over")
+        })
+        .collect();
+    assert!(
+        breached.len() >= 3,
+        "expected breached SLA cells, found {breached:?}"
+    );
+    for (x, y) in breached {
+        assert_eq!(buf[(x, y)].fg, Color::Red, "breach mark at {x},{y}");
+        assert_eq!(buf[(x + 2, y)].fg, Color::Red, "breach time at {x},{y}");
+    }
+}
+
+#[test]
+fn focused_border_uses_the_focus_style() {
+    let theme = Theme::colour();
+    let focus_fg = theme.focus_border.fg.unwrap();
+    for pane in Pane::ORDER {
+        let buf = draw(&focused(pane), 200, 60, &theme);
+        let corners = find(&buf, "┏");
+        assert_eq!(
+            corners.len(),
+            1,
+            "{pane:?}: exactly one focused (thick) pane"
+        );
+        let (x, y) = corners[0];
+        assert_eq!(buf[(x, y)].fg, focus_fg);
+        let title: String = (x + 1..x + 12).map(|cx| buf[(cx, y)].symbol()).collect();
+        assert!(
+            title.contains(pane.title()),
+            "{pane:?} focused, but the thick border is on {title:?}"
+        );
+        // The others keep the plain border style.
+        for (cx, cy) in find(&buf, "┌").into_iter().filter(|(_, cy)| *cy > 1) {
+            assert_ne!(
+                buf[(cx, cy)].fg,
+                focus_fg,
+                "{pane:?}: unfocused corner at {cx},{cy}"
+            );
+        }
+    }
+}
+
+#[test]
+fn error_notice_is_red() {
+    let buf = draw(&error_notice(), 80, 24, &Theme::colour());
+    let (x, y) = find(&buf, "✗")[0];
+    assert_eq!(y, 23, "the notice is on the footer line");
+    for cx in x..x + 10 {
+        assert!(
+            is_red(buf[(cx, y)].fg),
+            "footer cell {cx} is {:?}",
+            buf[(cx, y)].fg
+        );
+    }
+}
+
+#[test]
+fn no_colour_theme_uses_no_colour() {
+    let theme = Theme::no_colour();
+    let apps = [
+        focused(Pane::Bugs),
+        focused(Pane::Detail),
+        focused(Pane::Portfolio),
+        with_overlay(Overlay::Help { scroll: 0 }),
+        status_picker(),
+        confirm(),
+        conflict(),
+        with_overlay(Overlay::Filter(FilterMenu::default())),
+        with_overlay(Overlay::Search {
+            input: "x".into(),
+            previous: String::new(),
+        }),
+        read_only_app(now()),
+        database_down(),
+        error_notice(),
+    ];
+    for app in &apps {
+        for (w, h) in SIZES.into_iter().chain([(40, 10)]) {
+            let buf = draw(app, w, h, &theme);
+            for cell in buf.content() {
+                assert_eq!(
+                    cell.fg,
+                    Color::Reset,
+                    "{w}x{h}: {:?} has a colour",
+                    cell.symbol()
+                );
+                assert_eq!(
+                    cell.bg,
+                    Color::Reset,
+                    "{w}x{h}: {:?} has a background",
+                    cell.symbol()
+                );
+            }
+        }
+    }
+}
+
+/// Every size from 1×1 up to past the wide breakpoint: no panic, and no text
+/// drawn over a wide character. The panes rotate with the size; overlays are
+/// checked at a stride of the sizes big enough to show them.
+#[test]
+fn any_size_renders() {
+    let theme = Theme::colour();
+    let panes = [
+        focused(Pane::Bugs),
+        focused(Pane::Detail),
+        focused(Pane::Portfolio),
+    ];
+    let others = [
+        with_overlay(Overlay::Help { scroll: 100 }),
+        status_picker(),
+        confirm(),
+        conflict(),
+        with_overlay(Overlay::Filter(FilterMenu {
+            selected: 5,
+            editing: None,
+        })),
+        with_overlay(Overlay::Search {
+            input: "🔥".repeat(80),
+            previous: String::new(),
+        }),
+        database_down(),
+        read_only_app(now()),
+    ];
+    let mut terminal = Terminal::new(TestBackend::new(1, 1)).unwrap();
+    let mut check = |w: u16, h: u16, app: &App| {
+        terminal.backend_mut().resize(w, h);
+        terminal
+            .resize(ratatui::layout::Rect::new(0, 0, w, h))
+            .unwrap();
+        // The frame's own buffer: the backend's keeps stale symbols in cells
+        // hidden behind wide characters, which no terminal shows.
+        let frame = terminal.draw(|f| render_with(f, app, &theme)).unwrap();
+        screen(frame.buffer);
+    };
+    for w in 1..=130u16 {
+        for h in 1..=45u16 {
+            check(w, h, &panes[usize::from(w + h) % panes.len()]);
+            if w >= 60 && h >= 16 && (w * h) % 13 == 0 {
+                for app in &others {
+                    check(w, h, app);
+                }
+            }
+        }
+    }
+}
+
+/// The runtime pages by `table_viewport`; it must match the rows drawn.
+#[test]
+fn viewport_matches_the_drawn_table() {
+    for (w, h) in SIZES.into_iter().chain([(60, 16), (120, 32), (119, 40)]) {
+        let rows = ctodash::ui::table_viewport(ratatui::layout::Rect::new(0, 0, w, h));
+        let app = focused(Pane::Bugs);
+        let buf = draw(&app, w, h, &Theme::colour());
+        // Bug numbers in the table's first column, not in titles or notices.
+        let drawn = find(&buf, "BUG-").iter().filter(|(x, _)| *x == 1).count();
+        assert_eq!(rows.min(app.table.rows.len()), drawn, "{w}x{h}");
+    }
+    assert_eq!(
+        ctodash::ui::table_viewport(ratatui::layout::Rect::new(0, 0, 30, 10)),
+        1
+    );
+}
