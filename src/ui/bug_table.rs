@@ -7,7 +7,7 @@ use super::text::{clean, count_label, styled, truncate, width};
 use super::theme::{BLOCKER_MARK, BREACH_MARK, Theme, severity_tag};
 use super::{pane_block, scrollbar};
 use crate::app::model::BugRow;
-use crate::app::state::App;
+use crate::app::state::{App, Connection};
 use crate::domain::{SlaState, format_duration_short, sla_state};
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Rect};
@@ -71,7 +71,7 @@ impl Col {
             Col::Status => 11,
             Col::Title => TITLE_MIN,
             Col::Assignee | Col::Project => 14,
-            Col::Age => 6,
+            Col::Age => 7,
             // "! 9d 23h over", "  23h 59m left"
             Col::Sla => 14,
             Col::Priority => 3,
@@ -162,24 +162,23 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: 
     }
 
     if t.rows.is_empty() {
-        let (msg, style) = if t.loading {
-            ("loading…", theme.muted)
-        } else {
-            ("no bugs match — x clears filters", theme.text)
-        };
-        let y = inner.y + inner.height / 2;
-        let line = Rect {
-            y,
-            height: 1,
-            ..inner
+        // Never say "no bugs match" before a query has answered.
+        let (msg, style) = match &app.connection {
+            Connection::Down { error, .. } => {
+                (format!("waiting for the database — {error}"), theme.muted)
+            }
+            _ if t.loading || t.anchor.is_none() => ("loading…".to_string(), theme.muted),
+            _ => ("no bugs match — x clears filters".to_string(), theme.text),
         };
         frame.render_widget(
-            Paragraph::new(styled(
-                truncate(msg, usize::from(inner.width)).into_owned(),
-                style,
-            ))
-            .alignment(Alignment::Center),
-            line,
+            Paragraph::new(styled(clean(&msg).into_owned(), style))
+                .alignment(Alignment::Center)
+                .wrap(ratatui::widgets::Wrap { trim: true }),
+            Rect {
+                y: inner.y + inner.height / 3,
+                height: inner.height - inner.height / 3,
+                ..inner
+            },
         );
         return;
     }
