@@ -26,6 +26,7 @@ pub struct Cli {
 }
 
 #[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// PostgreSQL URL, e.g. postgres://user:pass@host:5432/db [env: DATABASE_URL]
     #[arg(long, global = true, value_name = "URL")]
@@ -60,6 +61,179 @@ pub enum Command {
         after_help = "Examples:\n  ctodash kpis\n  ctodash kpis --format json | jq .open_total"
     )]
     Kpis(KpisArgs),
+    /// List, show and change bugs
+    #[command(subcommand)]
+    Bugs(BugsCommand),
+    /// List projects (the portfolio pane's content)
+    #[command(subcommand)]
+    Projects(ProjectsCommand),
+    /// Import bugs or projects from CSV, or projects from GitHub
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Compute and upsert monthly_metrics for a month and today's portfolio_metrics row
+    #[command(
+        after_help = "Examples:\n  ctodash snapshot\n  ctodash snapshot --month 2026-10\n  \
+        # cron, nightly:  5 0 * * *  ctodash snapshot"
+    )]
+    Snapshot(SnapshotArgs),
+    /// Check connectivity, versions, schema, extensions, indexes, clock skew and write access
+    Doctor,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BugsCommand {
+    /// List bugs with the dashboard's filters; streams, so any size exports in bounded memory
+    #[command(
+        after_help = "Examples:\n  ctodash bugs list --severity critical --blocker\n  \
+        ctodash bugs list --status all --sort age --limit 0 --format csv > bugs.csv\n  \
+        ctodash bugs list --search checkout --format json"
+    )]
+    List(BugsListArgs),
+    /// Show one bug with every field and its history
+    #[command(
+        after_help = "Examples:\n  ctodash bugs show BUG-1001\n  ctodash bugs show 1001 --format json"
+    )]
+    Show(BugsShowArgs),
+    /// Change a bug's status (same rules, history, audit and conflict check as the dashboard)
+    #[command(
+        after_help = "Examples:\n  ctodash bugs set-status BUG-1001 verified --user cto@example.com"
+    )]
+    SetStatus(BugsSetStatusArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BugsListArgs {
+    /// Severities to include (repeat or comma-separate): critical, high, medium, low
+    #[arg(long, value_delimiter = ',')]
+    pub severity: Vec<String>,
+    /// "open" (default), "all", or statuses (comma-separated)
+    #[arg(long, default_value = "open")]
+    pub status: String,
+    /// Project name (case-insensitive)
+    #[arg(long)]
+    pub project: Option<String>,
+    /// Assignee email or name (case-insensitive); "none" for unassigned
+    #[arg(long)]
+    pub assignee: Option<String>,
+    /// Only blockers
+    #[arg(long)]
+    pub blocker: bool,
+    /// Only bugs past their SLA
+    #[arg(long)]
+    pub sla_breached: bool,
+    /// Case-insensitive substring of title or description
+    #[arg(long)]
+    pub search: Option<String>,
+    /// priority, number, severity, status, title, assignee, project, age, sla; prefix with - to reverse
+    #[arg(long, default_value = "priority", allow_hyphen_values = true)]
+    pub sort: String,
+    /// At most this many rows (0 = no limit)
+    #[arg(long, default_value_t = 50)]
+    pub limit: u64,
+    #[arg(long, value_enum, default_value_t = DataFormat::Table)]
+    pub format: DataFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct BugsShowArgs {
+    /// BUG-1001 (or 1001)
+    pub bug: String,
+    #[arg(long, value_enum, default_value_t = DataFormat::Table)]
+    pub format: DataFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct BugsSetStatusArgs {
+    /// BUG-1001 (or 1001)
+    pub bug: String,
+    /// The new status: pending, in_progress, verified, shipped, closed, deferred
+    pub status: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProjectsCommand {
+    /// Every project with status, money, milestones, bug counts, risk and health
+    #[command(
+        after_help = "Examples:\n  ctodash projects list\n  ctodash projects list --format csv"
+    )]
+    List(ProjectsListArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ProjectsListArgs {
+    #[arg(long, value_enum, default_value_t = DataFormat::Table)]
+    pub format: DataFormat,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Import a CSV file of bugs or projects (FILE or - for stdin)
+    #[command(
+        after_help = "Examples:\n  ctodash import csv --kind bugs assets/bugs_sample.csv\n  \
+        ctodash import csv --kind projects --dry-run projects.csv\n  \
+        cat bugs.csv | ctodash import csv --kind bugs --all-or-nothing -"
+    )]
+    Csv(ImportCsvArgs),
+    /// Import projects from a GitHub "list repositories" JSON file or an organisation
+    #[command(
+        after_help = "Examples:\n  ctodash import github --file repos.json\n  \
+        GITHUB_TOKEN=... ctodash import github --org acme"
+    )]
+    Github(ImportGithubArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ImportKind {
+    Bugs,
+    Projects,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportCsvArgs {
+    #[arg(long, value_enum)]
+    pub kind: ImportKind,
+    /// The CSV file, or - for standard input
+    pub file: String,
+    /// Validate and report only; write nothing (not even import_logs)
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Abort on the first bad row and import nothing
+    #[arg(long)]
+    pub all_or_nothing: bool,
+    #[arg(long, value_enum, default_value_t = DataFormat::Table)]
+    pub format: DataFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportGithubArgs {
+    /// A JSON file as returned by GitHub's "list repositories" API
+    #[arg(long, conflicts_with = "org", required_unless_present = "org")]
+    pub file: Option<String>,
+    /// Fetch the organisation's repositories from the GitHub API (token from GITHUB_TOKEN)
+    #[arg(long)]
+    pub org: Option<String>,
+    /// API base URL [env: GITHUB_API_URL]
+    #[arg(long, default_value = "https://api.github.com")]
+    pub api_url: String,
+    #[arg(long)]
+    pub dry_run: bool,
+    #[arg(long, value_enum, default_value_t = DataFormat::Table)]
+    pub format: DataFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    /// The month to compute, YYYY-MM [default: the current month]
+    #[arg(long)]
+    pub month: Option<String>,
+}
+
+/// Output formats of the commands that print data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DataFormat {
+    Table,
+    Json,
+    Csv,
 }
 
 #[derive(Debug, Args)]

@@ -29,6 +29,11 @@ async fn dispatch(cli: &Cli, cfg: &config::Config) -> Result<()> {
         Some(Command::Migrate) => commands::migrate::run(cfg).await,
         Some(Command::Seed(args)) => commands::seed::run(cfg, args).await,
         Some(Command::Kpis(args)) => commands::kpis::run(cfg, args).await,
+        Some(Command::Bugs(cmd)) => commands::bugs::run(cfg, cmd).await,
+        Some(Command::Projects(cmd)) => commands::projects::run(cfg, cmd).await,
+        Some(Command::Import(cmd)) => commands::import::run(cfg, cmd).await,
+        Some(Command::Snapshot(args)) => commands::snapshot::run(cfg, args).await,
+        Some(Command::Doctor) => commands::doctor::run(cfg, &()).await,
         None => ctodash::runtime::run(cfg).await,
     }
 }

@@ -1,0 +1,7 @@
+//! Placeholder until implemented.
+use crate::config::Config;
+use color_eyre::eyre::{Result, eyre};
+
+pub async fn run(_cfg: &Config, _args: &impl std::fmt::Debug) -> Result<()> {
+    Err(eyre!("`snapshot` is not implemented yet"))
+}
