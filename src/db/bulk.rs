@@ -110,7 +110,7 @@ pub async fn create_indexes(
     tx: &mut Transaction<'_, Postgres>,
     definitions: &[String],
 ) -> sqlx::Result<()> {
-    sqlx::query("SET LOCAL maintenance_work_mem = '256MB'")
+    sqlx::query("SET LOCAL maintenance_work_mem = '1GB'")
         .execute(&mut **tx)
         .await?;
     for def in definitions {

@@ -76,11 +76,17 @@ pub async fn run(cfg: &Config) -> Result<()> {
                     };
                     app.identity = session.identity.clone();
                     app.source = session.source.clone();
+                    // CTODASH_NO_PUSH=1 turns push off (plain polling): the
+                    // benchmark's baseline, and a way out if LISTEN misbehaves.
+                    let push = std::env::var_os("CTODASH_NO_PUSH").is_none_or(|v| v.is_empty());
                     let listener = tokio::spawn(crate::db::listen::run(
                         session.pool.clone(),
                         tx.clone(),
                         crate::db::listen::ListenConfig::default(),
                     ));
+                    if !push {
+                        listener.abort();
+                    }
                     live = Some((Worker::new(session.pool, session.edit, tx.clone()), listener));
                     Msg::ConnectionUp
                 }

@@ -8,7 +8,7 @@
 //! resolved, a long tail of recent open bugs, and some SLA breaches.
 
 use super::copy_text::Row;
-use super::rng::Rng;
+use super::rng::{Rng, ordered_uuid};
 use super::words::*;
 use crate::domain::{BugStatus, Severity, priority_score};
 use chrono::{DateTime, Duration, Utc};
@@ -16,6 +16,8 @@ use rust_decimal::Decimal;
 use uuid::Uuid;
 
 pub const CHUNK: u64 = 25_000;
+const BUG_ID_SPACE: u16 = 0xb001;
+const HISTORY_ID_SPACE: u16 = 0xb002;
 pub const FIRST_NUMBER: u64 = 1001;
 
 /// What bug generation needs to know about the rest of the demo data.
@@ -51,9 +53,9 @@ pub fn chunk(ctx: &Context, index: u64, total: u64) -> (String, String) {
     let mut history = String::with_capacity(((end - start) * 330) as usize);
     for n in start..end {
         let bug = generate(&mut rng, ctx, &mut bugs, n);
-        for (from, to, at) in &bug.steps {
+        for (k, (from, to, at)) in bug.steps.iter().enumerate() {
             Row::new(&mut history)
-                .display(rng.uuid())
+                .display(ordered_uuid(HISTORY_ID_SPACE, n * 8 + k as u64))
                 .display(bug.id)
                 .text("status")
                 .text(from.as_str())
@@ -68,7 +70,7 @@ pub fn chunk(ctx: &Context, index: u64, total: u64) -> (String, String) {
 
 fn generate(rng: &mut Rng, ctx: &Context, out: &mut String, n: u64) -> Bug {
     let now = ctx.now;
-    let id = rng.uuid();
+    let id = ordered_uuid(BUG_ID_SPACE, n);
     let number = FIRST_NUMBER + n;
     let age_minutes = (rng.unit().powf(1.25) * 365.0 * 1440.0) as i64;
     let created_at = now - Duration::minutes(age_minutes);
@@ -258,7 +260,10 @@ mod tests {
     fn chunks_are_deterministic() {
         let c = ctx(&[Uuid::nil()], &[Uuid::max()]);
         assert_eq!(chunk(&c, 0, 500), chunk(&c, 0, 500));
-        let other = Context { seed: 10, ..ctx(&[Uuid::nil()], &[Uuid::max()]) };
+        let other = Context {
+            seed: 10,
+            ..ctx(&[Uuid::nil()], &[Uuid::max()])
+        };
         assert_ne!(chunk(&c, 0, 500).0, chunk(&other, 0, 500).0);
     }
 

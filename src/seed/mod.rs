@@ -242,9 +242,7 @@ async fn stream_bugs(
 /// curve back from it (the demo has no real history of project finances).
 async fn write_rollups(conn: &mut PgConnection, now: DateTime<Utc>) -> sqlx::Result<()> {
     let months = rollups::recent_months(now, 12);
-    for month in &months {
-        rollups::upsert_monthly(conn, *month, now).await?;
-    }
+    rollups::upsert_months(conn, &months, now).await?;
     let totals = portfolio_totals(&rollups::project_financials(conn).await?);
     for (i, month) in months.iter().enumerate() {
         let factor = rust_decimal::Decimal::new(60 + (40 * i as i64) / 11, 2);

@@ -248,12 +248,26 @@ mod tests {
         let mut urls = std::collections::HashSet::new();
         for line in text.lines() {
             let cols: Vec<&str> = line.split('\t').collect();
-            assert!(names.insert(cols[1].to_string()), "duplicate name {}", cols[1]);
-            assert!(urls.insert(cols[3].to_string()), "duplicate url {}", cols[3]);
+            assert!(
+                names.insert(cols[1].to_string()),
+                "duplicate name {}",
+                cols[1]
+            );
+            assert!(
+                urls.insert(cols[3].to_string()),
+                "duplicate url {}",
+                cols[3]
+            );
         }
-        let nouns: std::collections::HashSet<&str> =
-            names.iter().take(12).filter_map(|n| n.split(' ').nth(1)).collect();
-        assert!(nouns.len() > 1, "the first projects should not all share a noun");
+        let nouns: std::collections::HashSet<&str> = names
+            .iter()
+            .take(12)
+            .filter_map(|n| n.split(' ').nth(1))
+            .collect();
+        assert!(
+            nouns.len() > 1,
+            "the first projects should not all share a noun"
+        );
     }
 
     #[test]

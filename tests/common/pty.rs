@@ -1,3 +1,4 @@
+#![allow(dead_code)] // shared by several test and bench targets, each using a subset
 //! Runs the real `ctodash` binary in a pseudo-terminal and reads its screen the
 //! way a terminal would (vt100), with "wait until this text appears" helpers.
 
@@ -73,6 +74,10 @@ impl Screen {
             child,
             _master: pair.master,
         }
+    }
+
+    pub fn pid(&self) -> Option<u32> {
+        self.child.process_id()
     }
 
     pub fn text(&self) -> String {

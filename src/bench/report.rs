@@ -1,0 +1,150 @@
+//! The benchmark table, as printed and as written to BENCHMARKS.md.
+
+use super::stats::ms;
+use super::{Figure, Measure, ScaleReport, Target};
+use std::fmt::Write;
+
+fn fmt_ms(v: f64) -> String {
+    if v >= 100.0 {
+        format!("{v:.0}")
+    } else if v >= 1.0 {
+        format!("{v:.2}")
+    } else {
+        format!("{v:.3}")
+    }
+}
+
+fn p50_p95(m: &Measure) -> String {
+    match m {
+        Measure::Latency(s) if s.is_empty() => "—".into(),
+        Measure::Latency(s) => format!("{} / {} ms", fmt_ms(ms(s.p50())), fmt_ms(ms(s.p95()))),
+        Measure::Value { value, unit } => format!("{value:.1} {unit}"),
+        Measure::Absent(why) => format!("— ({why})"),
+    }
+}
+
+/// The number the target is checked against: p95 for latencies, else the value.
+fn headline(m: &Measure) -> Option<f64> {
+    match m {
+        Measure::Latency(s) if !s.is_empty() => Some(ms(s.p95())),
+        Measure::Value { value, .. } => Some(*value),
+        _ => None,
+    }
+}
+
+pub fn verdict(f: &Figure) -> &'static str {
+    match (f.target, headline(&f.ours)) {
+        (Target::Report, _) | (_, None) => "report",
+        (Target::P95Ms(limit) | Target::AtMost(limit), Some(v)) if v <= limit => "met",
+        _ => "**MISSED**",
+    }
+}
+
+fn target_text(t: Target, m: &Measure) -> String {
+    let unit = match m {
+        Measure::Value { unit, .. } => *unit,
+        _ => "ms",
+    };
+    match t {
+        Target::P95Ms(v) => format!("p95 ≤ {} ms", fmt_ms(v)),
+        Target::AtMost(v) => format!("≤ {v} {unit}"),
+        Target::Report => "—".into(),
+    }
+}
+
+fn ratio(f: &Figure) -> String {
+    match (&f.ours, &f.baseline) {
+        (Measure::Latency(a), Some((_, Measure::Latency(b)))) if !a.is_empty() && !b.is_empty() => {
+            let r = ms(a.p95()) / ms(b.p95()).max(1e-9);
+            if r < 0.1 {
+                format!("{:.3}×", r)
+            } else {
+                format!("{:.2}×", r)
+            }
+        }
+        _ => "—".into(),
+    }
+}
+
+pub fn markdown(scales: &[ScaleReport]) -> String {
+    let mut out = String::new();
+    for s in scales {
+        let _ = writeln!(
+            out,
+            "\n### {} bugs, {} projects\n",
+            crate::format::count(s.bugs as i64),
+            s.projects
+        );
+        let _ = writeln!(
+            out,
+            "| figure | ours p50 / p95 | baseline p50 / p95 | ours ÷ baseline (p95) | target | verdict |"
+        );
+        let _ = writeln!(out, "|---|---|---|---|---|---|");
+        for f in &s.figures {
+            let base = f
+                .baseline
+                .as_ref()
+                .map_or("—".to_string(), |(_, m)| p50_p95(m));
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} |",
+                f.name,
+                p50_p95(&f.ours),
+                base,
+                ratio(f),
+                target_text(f.target, &f.ours),
+                verdict(f)
+            );
+        }
+    }
+    out
+}
+
+/// What each figure measures and what its baseline is (the same at every scale).
+pub fn legend(s: &ScaleReport) -> String {
+    let mut out = String::from("\n| figure | how | baseline |\n|---|---|---|\n");
+    for f in &s.figures {
+        let base = f.baseline.as_ref().map_or("—", |(how, _)| how.as_str());
+        let _ = writeln!(out, "| {} | {} | {} |", f.name, f.how, base);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bench::stats::Samples;
+    use std::time::Duration;
+
+    fn fig(p95_ms: u64, target: Target) -> Figure {
+        Figure {
+            name: "x",
+            how: String::new(),
+            ours: Measure::Latency(Samples(vec![Duration::from_millis(p95_ms)])),
+            baseline: Some((
+                "b".into(),
+                Measure::Latency(Samples(vec![Duration::from_millis(p95_ms * 4)])),
+            )),
+            target,
+        }
+    }
+
+    #[test]
+    fn verdicts_and_ratios() {
+        assert_eq!(verdict(&fig(5, Target::P95Ms(10.0))), "met");
+        assert_eq!(verdict(&fig(15, Target::P95Ms(10.0))), "**MISSED**");
+        assert_eq!(verdict(&fig(15, Target::Report)), "report");
+        assert_eq!(ratio(&fig(5, Target::Report)), "0.25×");
+        let table = markdown(&[ScaleReport {
+            bugs: 1000,
+            projects: 12,
+            figures: vec![fig(5, Target::P95Ms(10.0))],
+        }]);
+        assert!(
+            table.contains(
+                "| x | 5.00 / 5.00 ms | 20.00 / 20.00 ms | 0.25× | p95 ≤ 10.00 ms | met |"
+            ),
+            "{table}"
+        );
+    }
+}
