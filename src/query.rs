@@ -44,6 +44,9 @@ pub struct BugFilter {
     pub sla_breached_only: bool,
     /// Case-insensitive substring of title or description.
     pub search: String,
+    /// Also match titles with a word close to `search` (trigram similarity), for
+    /// typos. The dashboard turns this on when the exact search finds nothing.
+    pub fuzzy: bool,
 }
 
 impl BugFilter {
@@ -72,7 +75,8 @@ impl BugFilter {
             parts.push("SLA breached".into());
         }
         if !self.search.is_empty() {
-            parts.push(format!("\"{}\"", self.search));
+            let approx = if self.fuzzy { "≈" } else { "" };
+            parts.push(format!("{approx}\"{}\"", self.search));
         }
         parts.join(" · ")
     }

@@ -381,3 +381,43 @@ fn tab_cycles_panes_and_enter_opens_detail() {
     update(&mut app, key('x'));
     assert!(app.overlay.is_none());
 }
+
+#[test]
+fn a_search_with_no_exact_match_retries_tolerating_typos() {
+    let mut app = loaded_app(Identity::User(me()), 5);
+    update(&mut app, key('/'));
+    for c in "chekout".chars() {
+        update(&mut app, key(c));
+    }
+    let generation = app.table.generation;
+    let empty = Page {
+        anchor: PageAnchor::Top,
+        rows: vec![],
+        more_before: false,
+        more_after: false,
+    };
+    let cmds = update(
+        &mut app,
+        Msg::Loaded(Loaded::Page {
+            generation,
+            page: empty.clone(),
+        }),
+    );
+    assert!(app.table.query.filter.fuzzy, "falls back to fuzzy matching");
+    assert!(page_generation(&cmds).is_some_and(|g| g > generation));
+    // Still nothing: no endless retries, the table says so.
+    let generation = app.table.generation;
+    assert!(
+        page_generation(&update(
+            &mut app,
+            Msg::Loaded(Loaded::Page {
+                generation,
+                page: empty
+            })
+        ))
+        .is_none()
+    );
+    // Typing again starts exact.
+    update(&mut app, key('s'));
+    assert!(!app.table.query.filter.fuzzy);
+}

@@ -47,6 +47,7 @@ fn set_search(app: &mut App, text: String) -> Vec<Command> {
         return vec![];
     }
     app.table.query.filter.search = text;
+    app.table.query.filter.fuzzy = false;
     table_nav::requery(app)
 }
 

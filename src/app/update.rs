@@ -111,6 +111,17 @@ fn on_loaded(app: &mut App, loaded: Loaded) -> Vec<Command> {
             vec![]
         }
         Loaded::Page { generation, page } => {
+            let f = &app.table.query.filter;
+            let nothing_exact = page.rows.is_empty()
+                && matches!(page.anchor, crate::query::PageAnchor::Top)
+                && !f.search.trim().is_empty()
+                && !f.fuzzy
+                && generation == app.table.generation;
+            if nothing_exact {
+                // No exact match: try again tolerating typos.
+                app.table.query.filter.fuzzy = true;
+                return table_nav::requery(app);
+            }
             let mut cmds = table_nav::arrive(app, generation, page);
             let loads_detail = cmds.iter().any(|c| matches!(c, Command::LoadDetail { .. }));
             if !loads_detail && app.detail.bug.is_none() {

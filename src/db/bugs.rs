@@ -230,9 +230,29 @@ fn push_filters(qb: &mut QueryBuilder<Postgres>, f: &BugFilter, now: DateTime<Ut
         qb.push(" AND (b.title ILIKE ")
             .push_bind(pattern.clone())
             .push(" OR b.description ILIKE ")
-            .push_bind(pattern)
-            .push(")");
+            .push_bind(pattern);
+        if f.fuzzy {
+            // A word of the title within trigram distance of the text: served by
+            // the same trigram indexes (threshold set by `prepare_search`).
+            qb.push(" OR ")
+                .push_bind(search.to_owned())
+                .push(" <% b.title");
+        }
+        qb.push(")");
     }
+}
+
+/// The word-similarity threshold for fuzzy search: 0.5 lets one wrong or
+/// missing letter in a word of seven or more through ("chekout" → "Checkout",
+/// 0.55) without matching unrelated words. Session-level, and only fuzzy
+/// searches use the `<%` operator it governs.
+async fn prepare_search(conn: &mut PgConnection, f: &BugFilter) -> sqlx::Result<()> {
+    if f.fuzzy && !f.search.trim().is_empty() {
+        sqlx::query("SELECT set_config('pg_trgm.word_similarity_threshold', '0.5', false)")
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
 }
 
 /// One page of bugs for `q`, `limit` rows at most, around `anchor`.
@@ -243,6 +263,7 @@ pub async fn page(
     limit: usize,
     now: DateTime<Utc>,
 ) -> sqlx::Result<Page> {
+    prepare_search(conn, &q.filter).await?;
     let key = q.sort.key;
     let descending = q.sort.descending();
     // Reading backwards (Bottom, Before) runs the query in the opposite order
@@ -513,6 +534,7 @@ pub async fn count(
     q: &BugQuery,
     now: DateTime<Utc>,
 ) -> sqlx::Result<Count> {
+    prepare_search(conn, &q.filter).await?;
     let mut qb =
         QueryBuilder::<Postgres>::new("EXPLAIN (FORMAT JSON) SELECT 1 FROM bugs b WHERE true");
     push_filters(&mut qb, &q.filter, now);
