@@ -91,6 +91,14 @@ async fn triage_a_bug_from_the_keyboard() {
     .unwrap();
     assert_eq!(history, (from, to, DEMO_CTO_EMAIL.to_string()));
 
+    // A change made elsewhere (plain SQL, as psql would) shows up without a key.
+    sqlx::query("UPDATE bugs SET title = 'Pushed from psql: checkout totals' WHERE id = $1")
+        .bind(bug_id)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    screen.wait_for("Pushed from psql", 5);
+
     screen.send("q");
     let ok = tokio::task::spawn_blocking(move || {
         let ok = screen.wait_exit(10);
