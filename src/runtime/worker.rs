@@ -5,8 +5,11 @@ use crate::app::model::KpiData;
 use crate::app::{Command, Loaded, Msg, SaveOutcome};
 use crate::db;
 use crate::db::edit::EditContext;
+use crate::query::PageAnchor;
 use chrono::Utc;
 use sqlx::PgPool;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
@@ -20,6 +23,20 @@ pub struct Worker {
     page: Option<JoinHandle<()>>,
     detail: Option<JoinHandle<()>>,
     probe: Option<JoinHandle<()>>,
+    /// The newest page / count generation asked for, read by waiting tasks.
+    latest_page: Arc<AtomicU64>,
+    latest_count: Arc<AtomicU64>,
+}
+
+/// Queries that replace the table wait this long first and give up if a newer
+/// one was asked for meanwhile: typing "checkout" or pressing `o` five times
+/// runs one query, not a pile of them that the server would finish regardless.
+const SETTLE: Duration = Duration::from_millis(60);
+
+/// Whether generation `mine` is still the newest after the settle delay.
+async fn still_wanted(latest: &AtomicU64, mine: u64, wait: Duration) -> bool {
+    tokio::time::sleep(wait).await;
+    latest.load(Ordering::Relaxed) == mine
 }
 
 /// Whether an error means "the database is not there" rather than "this query
@@ -48,6 +65,8 @@ impl Worker {
             page: None,
             detail: None,
             probe: None,
+            latest_page: Arc::new(AtomicU64::new(0)),
+            latest_count: Arc::new(AtomicU64::new(0)),
         }
     }
 
@@ -60,7 +79,7 @@ impl Worker {
                     let mut conn = pool.acquire().await?;
                     let kpis = db::kpis::load(&mut conn, Utc::now()).await?;
                     let trend = db::kpis::trend(&mut conn).await?;
-                    Ok(Loaded::Kpis(KpiData { kpis, trend }))
+                    Ok(Some(Loaded::Kpis(KpiData { kpis, trend })))
                 }));
             }
             Command::LoadPage {
@@ -73,18 +92,33 @@ impl Worker {
                 if let Some(old) = self.page.take() {
                     old.abort();
                 }
+                self.latest_page.store(generation, Ordering::Relaxed);
+                let latest = self.latest_page.clone();
+                // Scrolling extends the window at once; jumps and new queries settle.
+                let settle = match anchor {
+                    PageAnchor::After(_) | PageAnchor::Before(_) => Duration::ZERO,
+                    _ => SETTLE,
+                };
                 self.page = Some(tokio::spawn(report(tx, async move {
+                    if !still_wanted(&latest, generation, settle).await {
+                        return Ok(None);
+                    }
                     let mut conn = pool.acquire().await?;
                     let page =
                         db::bugs::page(&mut conn, &query, &anchor, limit, Utc::now()).await?;
-                    Ok(Loaded::Page { generation, page })
+                    Ok(Some(Loaded::Page { generation, page }))
                 })));
             }
             Command::LoadCount { generation, query } => {
+                self.latest_count.store(generation, Ordering::Relaxed);
+                let latest = self.latest_count.clone();
                 tokio::spawn(report(tx, async move {
+                    if !still_wanted(&latest, generation, SETTLE * 3).await {
+                        return Ok(None);
+                    }
                     let mut conn = pool.acquire().await?;
                     let count = db::bugs::count(&mut conn, &query, Utc::now()).await?;
-                    Ok(Loaded::Count { generation, count })
+                    Ok(Some(Loaded::Count { generation, count }))
                 }));
             }
             Command::LoadDetail { id } => {
@@ -94,7 +128,7 @@ impl Worker {
                 self.detail = Some(tokio::spawn(report(tx, async move {
                     let mut conn = pool.acquire().await?;
                     match db::detail::detail(&mut conn, id).await? {
-                        Some(d) => Ok(Loaded::Detail(Box::new(d))),
+                        Some(d) => Ok(Some(Loaded::Detail(Box::new(d)))),
                         None => Err(sqlx::Error::RowNotFound),
                     }
                 })));
@@ -102,9 +136,8 @@ impl Worker {
             Command::LoadPortfolio => {
                 tokio::spawn(report(tx, async move {
                     let mut conn = pool.acquire().await?;
-                    Ok(Loaded::Portfolio(
-                        db::portfolio::projects(&mut conn, Utc::now()).await?,
-                    ))
+                    let projects = db::portfolio::projects(&mut conn, Utc::now()).await?;
+                    Ok(Some(Loaded::Portfolio(projects)))
                 }));
             }
             Command::SaveStatus { bug, to } => {
@@ -165,9 +198,13 @@ impl Worker {
 }
 
 /// Runs a load and turns its outcome into a message.
-async fn report(tx: UnboundedSender<Msg>, load: impl Future<Output = sqlx::Result<Loaded>>) {
+async fn report(
+    tx: UnboundedSender<Msg>,
+    load: impl Future<Output = sqlx::Result<Option<Loaded>>>,
+) {
     let msg = match load.await {
-        Ok(loaded) => Msg::Loaded(loaded),
+        Ok(None) => return,
+        Ok(Some(loaded)) => Msg::Loaded(loaded),
         Err(e) if is_connection_error(&e) => Msg::ConnectionDown {
             error: e.to_string(),
         },
