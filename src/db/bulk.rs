@@ -106,19 +106,33 @@ pub async fn drop_secondary_indexes(
     Ok(rows.into_iter().map(|(_, def)| def).collect())
 }
 
-pub async fn create_indexes(
-    tx: &mut Transaction<'_, Postgres>,
-    definitions: &[String],
-) -> sqlx::Result<()> {
-    sqlx::query("SET LOCAL maintenance_work_mem = '1GB'")
-        .execute(&mut **tx)
+async fn create_indexes(conn: &mut PgConnection, definitions: &[&String]) -> sqlx::Result<()> {
+    sqlx::query("SET maintenance_work_mem = '1GB'")
+        .execute(&mut *conn)
         .await?;
     for def in definitions {
-        sqlx::query(sqlx::AssertSqlSafe(def.clone()))
-            .execute(&mut **tx)
+        sqlx::query(sqlx::AssertSqlSafe(def.to_string()))
+            .execute(&mut *conn)
             .await?;
     }
+    sqlx::query("RESET maintenance_work_mem")
+        .execute(&mut *conn)
+        .await?;
     Ok(())
+}
+
+/// Builds the indexes on two connections at once. Trigram (GIN) builds are
+/// single-threaded and the slowest, so they go to one side and the B-trees
+/// (which use parallel workers) to the other.
+pub async fn create_indexes_in_parallel(
+    a: &mut PgConnection,
+    b: &mut PgConnection,
+    definitions: &[String],
+) -> sqlx::Result<()> {
+    let (gin, btree): (Vec<&String>, Vec<&String>) =
+        definitions.iter().partition(|d| d.contains("USING gin"));
+    let (first, second) = tokio::join!(create_indexes(a, &gin), create_indexes(b, &btree));
+    first.and(second)
 }
 
 pub async fn rebuild_bug_stats(tx: &mut Transaction<'_, Postgres>) -> sqlx::Result<()> {
