@@ -270,7 +270,7 @@ async fn main() {
         missed.join("\n") + "\n"
     });
     if let Ok(notes) = std::fs::read_to_string("benches/notes.md") {
-        doc.push_str("\n");
+        doc.push('\n');
         doc.push_str(&notes);
     }
     std::fs::write(&args.output, doc).expect("write the report");

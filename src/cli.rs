@@ -77,6 +77,12 @@ pub enum Command {
     )]
     Snapshot(SnapshotArgs),
     /// Check connectivity, versions, schema, extensions, indexes, clock skew and write access
+    #[command(
+        after_help = "Prints one line per check: ok, warn or fail, what was found, and the fix. \
+        Only reads: never migrates or repairs anything. Exit code 0 when nothing failed, 1 \
+        otherwise.\n\nExamples:\n  ctodash doctor\n  ctodash doctor --user cto@example.com\n  \
+        DATABASE_URL=postgres://me@db/bugs ctodash doctor || echo unhealthy"
+    )]
     Doctor,
 }
 
@@ -96,7 +102,13 @@ pub enum BugsCommand {
     Show(BugsShowArgs),
     /// Change a bug's status (same rules, history, audit and conflict check as the dashboard)
     #[command(
-        after_help = "Examples:\n  ctodash bugs set-status BUG-1001 verified --user cto@example.com"
+        after_help = "Examples:\n  ctodash bugs set-status BUG-1001 verified --user cto@example.com\n  \
+        CTODASH_USER=cto@example.com ctodash bugs set-status 1001 shipped\n\n\
+        Who you are comes from --user, CTODASH_USER or `user` in the config file and must be a \
+        row in users; with --read-only or no user nothing is written. If the bug changes between \
+        reading and writing it, nothing is written, the change is shown and the exit code is 1: \
+        running the same command again applies the status to the bug as it is now (checked \
+        against its current status)."
     )]
     SetStatus(BugsSetStatusArgs),
 }
@@ -138,6 +150,7 @@ pub struct BugsListArgs {
 pub struct BugsShowArgs {
     /// BUG-1001 (or 1001)
     pub bug: String,
+    /// table and json include the history (newest first); csv is one row of fields, without history
     #[arg(long, value_enum, default_value_t = DataFormat::Table)]
     pub format: DataFormat,
 }

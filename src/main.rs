@@ -33,7 +33,7 @@ async fn dispatch(cli: &Cli, cfg: &config::Config) -> Result<()> {
         Some(Command::Projects(cmd)) => commands::projects::run(cfg, cmd).await,
         Some(Command::Import(cmd)) => commands::import::run(cfg, cmd).await,
         Some(Command::Snapshot(args)) => commands::snapshot::run(cfg, args).await,
-        Some(Command::Doctor) => commands::doctor::run(cfg, &()).await,
+        Some(Command::Doctor) => commands::doctor::run(cfg).await,
         None => ctodash::runtime::run(cfg).await,
     }
 }

@@ -5,6 +5,7 @@ pub mod doctor;
 pub mod import;
 pub mod kpis;
 pub mod migrate;
+pub mod output;
 pub mod projects;
 pub mod seed;
 pub mod snapshot;

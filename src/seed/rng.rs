@@ -86,14 +86,16 @@ impl Rng {
 /// index instead of landing at random pages, which is most of the cost of
 /// loading millions of random UUIDs. `space` keeps tables' ids apart.
 pub fn ordered_uuid(space: u16, n: u64) -> uuid::Uuid {
+    // 16 bits of space, then the low 44 bits of n around the version nibble
+    // (byte 6 high), then the variant and a scramble of n for the rest.
     let mut bytes = [0u8; 16];
     bytes[..2].copy_from_slice(&space.to_be_bytes());
-    bytes[2..8].copy_from_slice(&n.to_be_bytes()[2..]);
+    bytes[2..6].copy_from_slice(&((n >> 12) as u32).to_be_bytes());
+    bytes[6] = 0x70 | ((n >> 8) & 0x0f) as u8;
+    bytes[7] = (n & 0xff) as u8;
     bytes[8..].copy_from_slice(&(n ^ 0x5DEE_CE66_D1CE_4E5B).to_be_bytes());
-    uuid::Builder::from_bytes(bytes)
-        .with_version(uuid::Version::SortRand)
-        .with_variant(uuid::Variant::RFC4122)
-        .into_uuid()
+    bytes[8] = 0x80 | (bytes[8] & 0x3f);
+    uuid::Uuid::from_bytes(bytes)
 }
 
 #[cfg(test)]
