@@ -17,7 +17,12 @@ fn fmt_ms(v: f64) -> String {
 fn p50_p95(m: &Measure) -> String {
     match m {
         Measure::Latency(s) if s.is_empty() => "—".into(),
-        Measure::Latency(s) => format!("{} / {} ms", fmt_ms(ms(s.p50())), fmt_ms(ms(s.p95()))),
+        Measure::Latency(s) => format!(
+            "{} / {} ms (n={})",
+            fmt_ms(ms(s.p50())),
+            fmt_ms(ms(s.p95())),
+            s.len()
+        ),
         Measure::Value { value, unit } => format!("{value:.1} {unit}"),
         Measure::Absent(why) => format!("— ({why})"),
     }
@@ -142,7 +147,7 @@ mod tests {
         }]);
         assert!(
             table.contains(
-                "| x | 5.00 / 5.00 ms | 20.00 / 20.00 ms | 0.25× | p95 ≤ 10.00 ms | met |"
+                "| x | 5.00 / 5.00 ms (n=1) | 20.00 / 20.00 ms (n=1) | 0.25× | p95 ≤ 10.00 ms | met |"
             ),
             "{table}"
         );

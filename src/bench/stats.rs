@@ -38,20 +38,33 @@ impl Samples {
     }
 }
 
-/// Runs `f` `warmup` times untimed, then `n` times timed.
+/// Every figure stops sampling after this long (with at least `MIN_SAMPLES`),
+/// so a slow baseline at a million rows cannot stretch the run to an hour.
+pub const BUDGET: Duration = Duration::from_secs(8);
+pub const MIN_SAMPLES: usize = 5;
+
+/// Runs `f` `warmup` times untimed, then up to `n` times timed (see `BUDGET`).
 pub async fn time_async<F, Fut, T>(warmup: usize, n: usize, mut f: F) -> Samples
 where
     F: FnMut(usize) -> Fut,
     Fut: Future<Output = T>,
 {
+    let started = Instant::now();
     for i in 0..warmup {
         std::hint::black_box(f(i).await);
+        if started.elapsed() > BUDGET / 4 {
+            break;
+        }
     }
+    let started = Instant::now();
     let mut s = Samples::default();
     for i in 0..n {
         let t = Instant::now();
         std::hint::black_box(f(warmup + i).await);
         s.push(t.elapsed());
+        if s.len() >= MIN_SAMPLES && started.elapsed() > BUDGET {
+            break;
+        }
     }
     s
 }
