@@ -139,7 +139,7 @@ fn flow_lines(k: &KpiData, theme: &Theme, w: u16) -> Vec<Line<'static>> {
     let items = vec![
         ("Opened, 7 days", n(k.opened_last_7d), theme.text),
         ("Resolved, 7 days", n(k.resolved_last_7d), theme.text),
-        ("Backlog change", format!("{net:+}"), net_style),
+        ("Backlog change", signed(net), net_style),
         (
             "Mean to resolve",
             mttr(k.mean_time_to_resolve_hours),
@@ -370,7 +370,7 @@ pub fn render_compact(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 n(k.resolved_last_7d)
             )),
             styled(
-                format!("({net:+})"),
+                format!("({})", signed(net)),
                 if net > 0 { theme.bad } else { theme.good },
             ),
         ],
@@ -395,4 +395,14 @@ pub fn render_compact(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         vec![line1, line2]
     };
     frame.render_widget(Paragraph::new(lines), area);
+}
+
+/// A signed count with thousands separators: +10,421 / −312 / 0.
+fn signed(v: i64) -> String {
+    let sign = match v.signum() {
+        1 => "+",
+        -1 => "−",
+        _ => "",
+    };
+    format!("{sign}{}", crate::format::count(v.abs()))
 }
