@@ -182,7 +182,7 @@ pub struct ProjectsListArgs {
 pub enum ImportCommand {
     /// Import a CSV file of bugs or projects (FILE or - for stdin)
     #[command(
-        after_help = "Examples:\n  ctodash import csv --kind bugs assets/bugs_sample.csv\n  \
+        after_help = "Examples:\n  ctodash import csv --kind bugs assets/csv/bugs_sample.csv\n  \
         ctodash import csv --kind projects --dry-run projects.csv\n  \
         cat bugs.csv | ctodash import csv --kind bugs --all-or-nothing -"
     )]
@@ -225,8 +225,8 @@ pub struct ImportGithubArgs {
     /// Fetch the organisation's repositories from the GitHub API (token from GITHUB_TOKEN)
     #[arg(long)]
     pub org: Option<String>,
-    /// API base URL [env: GITHUB_API_URL]
-    #[arg(long, default_value = "https://api.github.com")]
+    /// API base URL
+    #[arg(long, env = "GITHUB_API_URL", default_value = "https://api.github.com")]
     pub api_url: String,
     #[arg(long)]
     pub dry_run: bool,

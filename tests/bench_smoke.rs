@@ -39,7 +39,7 @@ async fn the_benchmark_measures_every_figure_at_a_small_scale() {
             Measure::Absent(why) => panic!("{} not measured: {why}", f.name),
         }
     }
-    let table = report::markdown(&[scale.clone()]);
+    let table = report::markdown(std::slice::from_ref(scale));
     assert!(table.contains("| KPI refresh |"), "{table}");
 
     let mut admin = sqlx::PgConnection::connect_with(&options.clone().database("postgres"))

@@ -7,6 +7,7 @@ pub mod cluster;
 pub mod detail;
 pub mod discover;
 pub mod edit;
+pub mod import;
 pub mod kpis;
 pub mod listen;
 pub mod migrate;

@@ -1,8 +1,334 @@
-//! Placeholder until implemented.
-use crate::cli::ImportCommand;
-use crate::config::Config;
-use color_eyre::eyre::{Result, eyre};
+//! `ctodash import csv` and `ctodash import github`.
+//!
+//! A CSV import reads the whole input, checks the header, validates every row in
+//! Rust (types, enums, ranges from the schema's checks, references to users and
+//! projects, duplicates within the file), then loads the good rows in one
+//! transaction (COPY into a staging table, one UPDATE, one INSERT; see
+//! `db::import`) together with its `import_logs` row. Bad rows are skipped and
+//! reported by line and column; a row is never half-written.
+//!
+//! Exit codes: 0 when every row was imported (or, with `--dry-run`, is valid);
+//! 2 when some rows were bad (they were skipped; with `--all-or-nothing` nothing
+//! was imported); 1 when the import could not run (unreadable or empty file,
+//! missing required column, database error).
 
-pub async fn run(_cfg: &Config, _cmd: &ImportCommand) -> Result<()> {
-    Err(eyre!("`import` is not implemented yet"))
+mod csv_bugs;
+mod csv_file;
+mod csv_projects;
+pub mod github;
+pub mod report;
+pub mod validate;
+
+pub use report::{ImportReport, MAX_LOGGED_ERRORS, Problem};
+
+use crate::cli::{DataFormat, ImportCommand, ImportCsvArgs, ImportKind};
+use crate::config::Config;
+use crate::db::import::{self as sql, BugColumns, BugRow, ProjectColumns, ProjectRow};
+use crate::db::{self, SchemaPolicy};
+use crate::domain::ImportSource;
+use chrono::Utc;
+use color_eyre::eyre::{Result, WrapErr, eyre};
+use sha2::{Digest, Sha256};
+use sqlx::{PgConnection, PgPool};
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::time::Instant;
+use uuid::Uuid;
+
+pub async fn run(cfg: &Config, cmd: &ImportCommand) -> Result<()> {
+    match cmd {
+        ImportCommand::Csv(args) => run_csv(cfg, args).await,
+        ImportCommand::Github(args) => github::run(cfg, args).await,
+    }
+}
+
+async fn run_csv(cfg: &Config, args: &ImportCsvArgs) -> Result<()> {
+    let bytes = read_input(&args.file)?;
+    refuse_read_only(cfg, args.dry_run)?;
+    let db = db::open(cfg, SchemaPolicy::MigrateOwned).await?;
+    let actor = resolve_actor(cfg, &db.pool).await?;
+    let opts = CsvOptions {
+        kind: args.kind,
+        dry_run: args.dry_run,
+        all_or_nothing: args.all_or_nothing,
+        actor,
+    };
+    let report = import_csv(&db.pool, &args.file, &bytes, &opts).await?;
+    finish(&report, args.format, db.pool).await
+}
+
+/// Reads a file, or standard input for "-".
+pub fn read_input(path: &str) -> Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    if path == "-" {
+        std::io::stdin()
+            .lock()
+            .read_to_end(&mut bytes)
+            .wrap_err("cannot read standard input")?;
+    } else {
+        bytes = std::fs::read(path).map_err(|e| {
+            eyre!("cannot read {path}: {e}. Check the path and that you may read the file.")
+        })?;
+    }
+    Ok(bytes)
+}
+
+pub(crate) fn refuse_read_only(cfg: &Config, dry_run: bool) -> Result<()> {
+    if cfg.read_only && !dry_run {
+        return Err(eyre!(
+            "an import writes to the database, but this session is read-only (--read-only or \
+             read_only in the config file). Drop --read-only, or add --dry-run to only validate."
+        ));
+    }
+    Ok(())
+}
+
+/// The importing user (for history rows and `created_by`), when one is configured.
+pub(crate) async fn resolve_actor(cfg: &Config, pool: &PgPool) -> Result<Option<Uuid>> {
+    let Some(email) = cfg.user.as_deref().filter(|e| !e.trim().is_empty()) else {
+        return Ok(None);
+    };
+    let mut conn = pool.acquire().await?;
+    match db::users::find_by_email(&mut conn, email).await? {
+        Some(me) => Ok(Some(me.id)),
+        None => Err(eyre!(
+            "the user {email:?} (from --user, CTODASH_USER or the config file) is not in the \
+             users table; imports record their changes in that user's name. Fix the email or \
+             leave it unset."
+        )),
+    }
+}
+
+/// Prints the report and turns it into the process's exit code (see the module
+/// documentation).
+pub(crate) async fn finish(report: &ImportReport, format: DataFormat, pool: PgPool) -> Result<()> {
+    let fatal = report.fatal.clone();
+    match format {
+        DataFormat::Json => println!("{}", serde_json::to_string_pretty(report)?),
+        DataFormat::Csv => print!("{}", report.csv()),
+        DataFormat::Table if fatal.is_none() => print!("{}", report.table()),
+        DataFormat::Table => {
+            for w in &report.warnings {
+                eprintln!("warning: {w}");
+            }
+        }
+    }
+    pool.close().await;
+    match (report.exit_code(), fatal) {
+        (0, _) => Ok(()),
+        (1, Some(f)) => Err(eyre!("{f}")),
+        (code, _) => {
+            let _ = std::io::stdout().flush();
+            let _ = std::io::stderr().flush();
+            std::process::exit(i32::from(code))
+        }
+    }
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// How to run a CSV import.
+#[derive(Debug, Clone)]
+pub struct CsvOptions {
+    pub kind: ImportKind,
+    pub dry_run: bool,
+    pub all_or_nothing: bool,
+    /// Recorded as the actor of history rows and `created_by` of new bugs.
+    pub actor: Option<Uuid>,
+}
+
+/// Validated rows of either kind.
+enum Batch {
+    Bugs(Vec<BugRow>, BugColumns),
+    Projects(Vec<ProjectRow>, ProjectColumns),
+}
+
+impl Batch {
+    fn len(&self) -> usize {
+        match self {
+            Batch::Bugs(r, _) => r.len(),
+            Batch::Projects(r, _) => r.len(),
+        }
+    }
+}
+
+/// Imports a CSV file's bytes. `input` is the file name as given ("-" for
+/// stdin); it is what the report and `import_logs` show. Problems with the file
+/// or its rows end up in the report (`fatal`, `errors`); an `Err` means the
+/// database could not even record the attempt.
+pub async fn import_csv(
+    pool: &PgPool,
+    input: &str,
+    bytes: &[u8],
+    opts: &CsvOptions,
+) -> Result<ImportReport> {
+    let started = Instant::now();
+    let kind = match opts.kind {
+        ImportKind::Bugs => "bugs",
+        ImportKind::Projects => "projects",
+    };
+    let mut report = ImportReport::new(ImportSource::Csv, kind, input);
+    report.sha256 = Some(sha256_hex(bytes));
+    report.dry_run = opts.dry_run;
+    report.all_or_nothing = opts.all_or_nothing;
+
+    let mut conn = pool.acquire().await?;
+    let batch = match validate_file(&mut conn, bytes, opts, &mut report).await {
+        Ok(batch) => batch,
+        Err(fatal) => {
+            report.fatal = Some(fatal);
+            return log_outside(&mut conn, report, started).await;
+        }
+    };
+    report.skipped = report.rows - batch.len() as u64;
+
+    if report.aborted_at.is_some() {
+        report.skipped = report.rows;
+        return log_outside(&mut conn, report, started).await;
+    }
+    if opts.dry_run {
+        let existing = match &batch {
+            Batch::Bugs(rows, _) => {
+                let numbers: Vec<String> = rows.iter().map(|r| r.bug_number.clone()).collect();
+                sql::count_existing_bugs(&mut conn, &numbers).await? as u64
+            }
+            Batch::Projects(rows, _) => rows.iter().filter(|r| r.existing).count() as u64,
+        };
+        report.imported = batch.len() as u64;
+        report.updated = existing;
+        report.inserted = report.imported - existing;
+        report.duration_ms = started.elapsed().as_millis() as u64;
+        return Ok(report);
+    }
+    drop(conn);
+
+    match load(pool, &batch, opts.actor, &mut report, started).await {
+        Ok(()) => Ok(report),
+        Err(e) => {
+            report.imported = 0;
+            report.inserted = 0;
+            report.updated = 0;
+            report.unchanged = 0;
+            report.skipped = report.rows;
+            report.fatal = Some(format!(
+                "the database rejected the import, so nothing was imported: {}",
+                crate::logging::one_paragraph(&eyre!(e))
+            ));
+            let mut conn = pool.acquire().await?;
+            log_outside(&mut conn, report, started).await
+        }
+    }
+}
+
+/// Header, look-ups and every row. Err is a fatal problem with the file.
+async fn validate_file(
+    conn: &mut PgConnection,
+    bytes: &[u8],
+    opts: &CsvOptions,
+    report: &mut ImportReport,
+) -> Result<Batch, String> {
+    let body = csv_file::content(bytes)?;
+    let mut rdr = csv_file::reader(body);
+    let now = Utc::now();
+    let db_err = |e: sqlx::Error| format!("cannot read users and projects from the database: {e}");
+    let batch = match opts.kind {
+        ImportKind::Bugs => {
+            let header = csv_file::read_header(&mut rdr, csv_bugs::FIELDS, "bugs")?;
+            note_header(report, &header);
+            if header.has(csv_bugs::PRIORITY_SCORE) {
+                report.warnings.push(
+                    "priorityScore is checked (0–100) but not stored: the database computes \
+                     each bug's priority from severity, revenue impact, blocker flag and age"
+                        .into(),
+                );
+            }
+            let users = sql::user_ids_by_email(conn).await.map_err(db_err)?;
+            let mut by_name: HashMap<String, Vec<Uuid>> = HashMap::new();
+            for p in sql::existing_projects(conn).await.map_err(db_err)? {
+                by_name
+                    .entry(p.name.trim().to_lowercase())
+                    .or_default()
+                    .push(p.id);
+            }
+            let mut checker = csv_bugs::BugChecker::new(users, by_name, now);
+            let rows =
+                csv_file::read_rows(&mut rdr, &header, opts.all_or_nothing, |c| checker.check(c))?;
+            let cols = csv_bugs::columns(&header);
+            take_counts(report, &rows);
+            Batch::Bugs(rows.good, cols)
+        }
+        ImportKind::Projects => {
+            let header = csv_file::read_header(&mut rdr, csv_projects::FIELDS, "projects")?;
+            note_header(report, &header);
+            let existing = sql::existing_projects(conn).await.map_err(db_err)?;
+            let index = csv_projects::ProjectIndex::new(&existing);
+            let mut checker = csv_projects::ProjectChecker::new(index, now);
+            let rows =
+                csv_file::read_rows(&mut rdr, &header, opts.all_or_nothing, |c| checker.check(c))?;
+            let cols = csv_projects::columns(&header);
+            take_counts(report, &rows);
+            Batch::Projects(rows.good, cols)
+        }
+    };
+    Ok(batch)
+}
+
+fn note_header(report: &mut ImportReport, header: &csv_file::Header) {
+    report.unknown_columns = header.unknown.clone();
+    report.warnings.extend(header.warnings.iter().cloned());
+}
+
+fn take_counts<R>(report: &mut ImportReport, rows: &csv_file::Rows<R>) {
+    report.rows = rows.total;
+    report.bad_rows = rows.bad;
+    report.errors = rows.problems.clone();
+    report.aborted_at = rows.aborted_at;
+}
+
+/// The load and its log row, in one transaction.
+async fn load(
+    pool: &PgPool,
+    batch: &Batch,
+    actor: Option<Uuid>,
+    report: &mut ImportReport,
+    started: Instant,
+) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    if let Some(actor) = actor {
+        sql::set_actor(&mut tx, actor).await?;
+    }
+    let counts = match batch {
+        Batch::Bugs(rows, cols) => sql::load_bugs(&mut tx, rows, cols, actor).await?,
+        Batch::Projects(rows, cols) => sql::load_projects(&mut tx, rows, cols).await?,
+    };
+    report.inserted = counts.inserted;
+    report.updated = counts.updated;
+    report.unchanged = counts.unchanged;
+    report.imported = counts.inserted + counts.updated + counts.unchanged;
+    report.duration_ms = started.elapsed().as_millis() as u64;
+    report.import_log_id = Some(sql::write_log(&mut tx, &report.log_entry()).await?);
+    tx.commit().await?;
+    report.duration_ms = started.elapsed().as_millis() as u64;
+    Ok(())
+}
+
+/// Writes the log row of a run that loaded nothing (unless it is a dry run).
+async fn log_outside(
+    conn: &mut PgConnection,
+    mut report: ImportReport,
+    started: Instant,
+) -> Result<ImportReport> {
+    report.duration_ms = started.elapsed().as_millis() as u64;
+    if !report.dry_run {
+        let id = sql::write_log(conn, &report.log_entry())
+            .await
+            .wrap_err("cannot write the import_logs row")?;
+        report.import_log_id = Some(id);
+    }
+    Ok(report)
 }
