@@ -1,6 +1,12 @@
-//! Number formatting shared by the CLI tables and the dashboard.
+//! Number and text formatting shared by the CLI tables and the dashboard.
+//! Text is measured in display width (a CJK character or an emoji takes two
+//! columns) and never sliced at a byte index it did not get from
+//! `char_indices`.
 
+use crate::app::model::Count;
 use rust_decimal::Decimal;
+use std::borrow::Cow;
+use unicode_width::UnicodeWidthStr;
 
 /// 1234567 → "1,234,567".
 pub fn count(n: i64) -> String {
@@ -40,6 +46,61 @@ fn group(digits: &str, negative: bool) -> String {
         out.push(c);
     }
     if negative { format!("-{out}") } else { out }
+}
+
+/// Terminal columns `s` takes (two for a CJK character or most emoji).
+pub fn width(s: &str) -> usize {
+    s.width()
+}
+
+/// Control characters (newlines, tabs from imported data) as spaces, so a
+/// cell stays on one line and measures what it shows.
+pub fn clean(s: &str) -> Cow<'_, str> {
+    if s.contains(char::is_control) {
+        Cow::Owned(
+            s.chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect(),
+        )
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+/// `s` cut to at most `max` columns, ending in "…" when anything was
+/// dropped; never splits a character.
+pub fn truncate(s: &str, max: usize) -> Cow<'_, str> {
+    if width(s) <= max {
+        return Cow::Borrowed(s);
+    }
+    if max == 0 {
+        return Cow::Borrowed("");
+    }
+    let mut used = 0;
+    let mut end = 0;
+    for (i, c) in s.char_indices() {
+        let w = width(&s[i..i + c.len_utf8()]);
+        if used + w > max - 1 {
+            break;
+        }
+        used += w;
+        end = i + c.len_utf8();
+    }
+    Cow::Owned(format!("{}…", &s[..end]))
+}
+
+/// "4,567", or "~1.2M" when the count is the planner's estimate.
+pub fn count_label(c: Count) -> String {
+    let exact = |n: u64| count(i64::try_from(n).unwrap_or(i64::MAX));
+    if !c.estimated {
+        return exact(c.n);
+    }
+    match c.n {
+        // From 999,500 up "~1000K" would be the next step: say "~1.0M".
+        999_500.. => format!("~{:.1}M", c.n as f64 / 1e6),
+        10_000.. => format!("~{:.0}K", c.n as f64 / 1e3),
+        n => format!("~{}", exact(n)),
+    }
 }
 
 #[cfg(test)]

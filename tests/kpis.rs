@@ -242,3 +242,58 @@ async fn kpis_of_an_empty_database_are_zero_not_errors() {
         "0.00"
     );
 }
+
+#[tokio::test]
+async fn mean_time_to_resolve_counts_the_window_edges_exactly() {
+    let db = TestDb::new().await;
+    let h = Duration::hours;
+    // Resolved: 1 h ago (today, a partial day), 5 days ago (a whole day), 29 days
+    // 23 h ago (the first, partial day) and 30 days 1 h ago (outside the window).
+    for (n, age, resolved_ago) in [
+        (1, h(30), h(1)),
+        (2, h(200), h(120)),
+        (3, h(800), h(719)),
+        (4, h(800), h(721)),
+    ] {
+        insert(
+            &db.pool,
+            B {
+                n,
+                sev: "low",
+                status: "closed",
+                blocker: false,
+                rev: None,
+                age,
+                resolved_ago: Some(resolved_ago),
+                actual: None,
+            },
+        )
+        .await;
+    }
+    // Reopen and re-resolve one through plain SQL, so the summary sees updates too.
+    sqlx::query("UPDATE bugs SET status = 'in_progress' WHERE bug_number = 'BUG-2'")
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE bugs SET status = 'closed', resolved_at = $1 WHERE bug_number = 'BUG-2'")
+        .bind(now() - h(120))
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    let mut conn = db.conn().await;
+    let k = kpis::load(&mut conn, now()).await.unwrap();
+    let direct: f64 = sqlx::query_scalar(
+        "SELECT avg(extract(epoch FROM resolved_at - created_at))::float8 / 3600 FROM bugs \
+         WHERE resolved_at > $1 - interval '30 days' AND resolved_at <= $1",
+    )
+    .bind(now())
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    // (29 + 80 + 81) / 3 hours
+    assert_eq!(direct, (29.0 + 80.0 + 81.0) / 3.0);
+    assert_eq!(
+        k.mean_time_to_resolve_hours,
+        Some((direct * 10.0).round() / 10.0)
+    );
+}

@@ -6,68 +6,12 @@
 //! stdout, the tests a `Vec<u8>`. A closed pipe (`ctodash bugs list | head`)
 //! is not an error: see [`finish`].
 
-use crate::app::model::Count;
 use chrono::{DateTime, SecondsFormat, Utc};
 use color_eyre::eyre::{Report, eyre};
 use serde::Serialize;
-use std::borrow::Cow;
 use std::io::{self, Write};
-use unicode_width::UnicodeWidthStr;
 
-/// Terminal columns `s` takes (two for a CJK character or most emoji).
-pub fn width(s: &str) -> usize {
-    s.width()
-}
-
-/// Control characters (newlines, tabs from imported data) as spaces, so a
-/// cell stays on one line and measures what it shows.
-pub fn clean(s: &str) -> Cow<'_, str> {
-    if s.contains(char::is_control) {
-        Cow::Owned(
-            s.chars()
-                .map(|c| if c.is_control() { ' ' } else { c })
-                .collect(),
-        )
-    } else {
-        Cow::Borrowed(s)
-    }
-}
-
-/// `s` cut to at most `max` columns, ending in "…" when anything was
-/// dropped; never splits a character.
-pub fn truncate(s: &str, max: usize) -> Cow<'_, str> {
-    if width(s) <= max {
-        return Cow::Borrowed(s);
-    }
-    if max == 0 {
-        return Cow::Borrowed("");
-    }
-    let mut used = 0;
-    let mut end = 0;
-    for (i, c) in s.char_indices() {
-        let w = width(&s[i..i + c.len_utf8()]);
-        if used + w > max - 1 {
-            break;
-        }
-        used += w;
-        end = i + c.len_utf8();
-    }
-    Cow::Owned(format!("{}…", &s[..end]))
-}
-
-/// "4,567", or "~1.2M" when the count is the planner's estimate.
-pub fn count_label(c: Count) -> String {
-    let exact = |n: u64| crate::format::count(i64::try_from(n).unwrap_or(i64::MAX));
-    if !c.estimated {
-        return exact(c.n);
-    }
-    match c.n {
-        // From 999,500 up "~1000K" would be the next step: say "~1.0M".
-        999_500.. => format!("~{:.1}M", c.n as f64 / 1e6),
-        10_000.. => format!("~{:.0}K", c.n as f64 / 1e3),
-        n => format!("~{}", exact(n)),
-    }
-}
+pub use crate::format::{clean, count_label, truncate, width};
 
 /// Two spaces between table columns.
 pub const GAP: &str = "  ";
@@ -293,7 +237,7 @@ mod tests {
 
     #[test]
     fn counts() {
-        let c = |n, estimated| count_label(Count { n, estimated });
+        let c = |n, estimated| count_label(crate::app::model::Count { n, estimated });
         assert_eq!(c(4567, false), "4,567");
         assert_eq!(c(1_234_567, true), "~1.2M");
         assert_eq!(c(45_000, true), "~45K");

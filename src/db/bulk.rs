@@ -22,7 +22,8 @@ pub const HISTORY_COPY: &str = "COPY bug_history (id, bug_id, field_changed, old
      new_value, changed_by, changed_at) FROM STDIN";
 
 const ALL_TABLES: &str = "users, projects, bugs, bug_history, project_metrics, \
-     monthly_metrics, portfolio_metrics, import_logs, audit_log, bug_stats";
+     monthly_metrics, portfolio_metrics, import_logs, audit_log, bug_stats, \
+     bug_resolutions_daily";
 
 /// Tables whose secondary indexes are dropped during the load.
 const BULK_TABLES: [&str; 2] = ["bugs", "bug_history"];
@@ -136,7 +137,7 @@ pub async fn create_indexes_in_parallel(
 }
 
 pub async fn rebuild_bug_stats(tx: &mut Transaction<'_, Postgres>) -> sqlx::Result<()> {
-    sqlx::query("SELECT bug_stats_rebuild()")
+    sqlx::query("SELECT bug_stats_rebuild(), bug_resolutions_rebuild()")
         .execute(&mut **tx)
         .await?;
     Ok(())

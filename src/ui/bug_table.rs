@@ -192,7 +192,16 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: 
         .max(3) as u16;
     let cols = columns(inner.width, number_w);
     let header = Row::new(cols.iter().map(|(c, _)| header_cell(*c))).style(theme.table_header);
-    let rows = t.rows.iter().map(|r| row(r, &cols, app, theme));
+    // Centred scrolling: the selection keeps rows of context on both sides,
+    // and the same selection always draws the same way (render keeps no state).
+    // Only the rows on screen are built, not the whole loaded window.
+    let visible = usize::from(inner.height.saturating_sub(1)).max(1);
+    let selected = t.selected.min(t.rows.len() - 1);
+    let offset = selected
+        .saturating_sub(visible / 2)
+        .min(t.rows.len().saturating_sub(visible));
+    let on_screen = &t.rows[offset..(offset + visible).min(t.rows.len())];
+    let rows = on_screen.iter().map(|r| row(r, &cols, app, theme));
     let widths: Vec<Constraint> = cols.iter().map(|(_, w)| Constraint::Length(*w)).collect();
     let highlight = if focused {
         theme.selected_row
@@ -204,16 +213,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: 
         .column_spacing(SPACING)
         .row_highlight_style(highlight);
 
-    // Centred scrolling: the selection keeps rows of context on both sides,
-    // and the same selection always draws the same way (render keeps no state).
-    let visible = usize::from(inner.height.saturating_sub(1)).max(1);
-    let selected = t.selected.min(t.rows.len() - 1);
-    let offset = selected
-        .saturating_sub(visible / 2)
-        .min(t.rows.len().saturating_sub(visible));
-    let mut state = TableState::default()
-        .with_selected(Some(selected))
-        .with_offset(offset);
+    let mut state = TableState::default().with_selected(Some(selected - offset));
     frame.render_stateful_widget(table, inner, &mut state);
 
     if let Some(total) = t.total {

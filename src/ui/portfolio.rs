@@ -208,13 +208,22 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: 
         Cell::from(if c.numeric() { t.right_aligned() } else { t })
     }))
     .style(theme.table_header);
-    let rows = p.rows.iter().map(|r| {
-        Row::new(
-            fit.cols
-                .iter()
-                .map(|(c, w)| cell(r, *c, usize::from(*w), fit.bar, theme)),
-        )
-    });
+    // Only the rows on screen are built: a portfolio of 1,000 projects must
+    // not cost 1,000 rows of cells every frame.
+    let visible = usize::from(inner.height.saturating_sub(1)).max(1);
+    let selected = p.selected.min(p.rows.len() - 1);
+    let offset = selected
+        .saturating_sub(visible / 2)
+        .min(p.rows.len().saturating_sub(visible));
+    let rows = p.rows[offset..(offset + visible).min(p.rows.len())]
+        .iter()
+        .map(|r| {
+            Row::new(
+                fit.cols
+                    .iter()
+                    .map(|(c, w)| cell(r, *c, usize::from(*w), fit.bar, theme)),
+            )
+        });
     let widths: Vec<Constraint> = fit
         .cols
         .iter()
@@ -230,14 +239,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: 
         .column_spacing(fit.spacing)
         .row_highlight_style(highlight);
 
-    let visible = usize::from(inner.height.saturating_sub(1)).max(1);
-    let selected = p.selected.min(p.rows.len() - 1);
-    let offset = selected
-        .saturating_sub(visible / 2)
-        .min(p.rows.len().saturating_sub(visible));
-    let mut state = TableState::default()
-        .with_selected(Some(selected))
-        .with_offset(offset);
+    let mut state = TableState::default().with_selected(Some(selected - offset));
     frame.render_stateful_widget(table, inner, &mut state);
 }
 

@@ -3,7 +3,6 @@
 //! nothing here slices a string at a byte index it did not get from
 //! `char_indices`.
 
-use crate::app::model::Count;
 use crate::domain::format_duration_short;
 use chrono::{DateTime, TimeDelta, Utc};
 use ratatui::layout::Rect;
@@ -11,49 +10,10 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use std::borrow::Cow;
 
-pub const ELLIPSIS: &str = "…";
-
-pub fn width(s: &str) -> usize {
-    Span::raw(s).width()
-}
+pub use crate::format::{clean, count_label, truncate, width};
 
 fn char_width(s: &str, i: usize, c: char) -> usize {
     width(&s[i..i + c.len_utf8()])
-}
-
-/// Control characters (newlines and tabs from imported data) as spaces, so
-/// a one-line cell stays one line and its width is what we measured.
-pub fn clean(s: &str) -> Cow<'_, str> {
-    if s.contains(char::is_control) {
-        Cow::Owned(
-            s.chars()
-                .map(|c| if c.is_control() { ' ' } else { c })
-                .collect(),
-        )
-    } else {
-        Cow::Borrowed(s)
-    }
-}
-
-/// `s` cut to at most `max` columns, ending in "…" when anything was dropped.
-pub fn truncate(s: &str, max: usize) -> Cow<'_, str> {
-    if width(s) <= max {
-        return Cow::Borrowed(s);
-    }
-    if max == 0 {
-        return Cow::Borrowed("");
-    }
-    let mut used = 0;
-    let mut end = 0;
-    for (i, c) in s.char_indices() {
-        let w = char_width(s, i, c);
-        if used + w > max - 1 {
-            break;
-        }
-        used += w;
-        end = i + c.len_utf8();
-    }
-    Cow::Owned(format!("{}{ELLIPSIS}", &s[..end]))
 }
 
 /// The end of `s` that fits in `max` columns: what an input box shows once
@@ -153,19 +113,6 @@ pub fn ago(d: TimeDelta) -> String {
 /// same bug can be in different time zones.
 pub fn utc(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%d %H:%M UTC").to_string()
-}
-
-/// "4,567", or "~1.2M" when the count is the planner's estimate.
-pub fn count_label(c: Count) -> String {
-    if !c.estimated {
-        return crate::format::count(i64::try_from(c.n).unwrap_or(i64::MAX));
-    }
-    let n = c.n as f64;
-    match c.n {
-        1_000_000.. => format!("~{:.1}M", n / 1e6),
-        10_000.. => format!("~{:.0}K", n / 1e3),
-        _ => format!("~{}", crate::format::count(c.n as i64)),
-    }
 }
 
 /// A `w`×`h` rectangle centred in `area`, never larger than it.
