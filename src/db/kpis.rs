@@ -86,34 +86,56 @@ const BUCKETS: &str = "SELECT severity::text AS severity, status::text AS status
 /// The 30-day mean time to resolve reads whole days from
 /// `bug_resolutions_daily` and only the two partial days at the window's edges
 /// from `bugs` (a few thousand index entries instead of ~130,000 at 1M bugs).
-const CLOCK_COUNTS: &str = "WITH w AS (SELECT $1::timestamptz AS now, \
-         $1::timestamptz - interval '30 days' AS since), \
-     d AS (SELECT (since AT TIME ZONE 'UTC')::date AS first_day, \
-         (now AT TIME ZONE 'UTC')::date AS last_day FROM w), \
-     edges AS (SELECT count(*) AS n, \
-         coalesce(sum(extract(epoch FROM b.resolved_at - b.created_at)), 0)::float8 AS secs \
-         FROM bugs b, w, d \
-         WHERE b.resolved_at IS NOT NULL AND b.resolved_at > w.since AND b.resolved_at <= w.now \
-           AND (b.resolved_at < ((d.first_day + 1)::timestamp AT TIME ZONE 'UTC') \
-             OR b.resolved_at >= (d.last_day::timestamp AT TIME ZONE 'UTC'))), \
-     middle AS (SELECT coalesce(sum(resolved), 0)::bigint AS n, \
-         coalesce(sum(resolve_seconds), 0)::float8 AS secs \
-         FROM bug_resolutions_daily, d WHERE day > d.first_day AND day < d.last_day) \
-     SELECT \
+const CLOCK_COUNTS: &str = "SELECT \
      (SELECT count(*) FROM bugs WHERE status IN ('pending','in_progress','verified') \
         AND sla_due_at < $1), \
-     (SELECT count(*) FROM bugs WHERE created_at > $1 - interval '7 days' AND created_at <= $1), \
-     (SELECT count(*) FROM bugs WHERE resolved_at > $1 - interval '7 days' AND resolved_at <= $1), \
-     (SELECT CASE WHEN edges.n + middle.n = 0 THEN NULL \
-         ELSE (edges.secs + middle.secs) / (edges.n + middle.n) / 3600 END FROM edges, middle)";
+     (SELECT count(*) FROM bugs WHERE created_at > $1 - interval '7 days' AND created_at <= $1)";
+
+/// Resolutions in a window: whole UTC days from the summary, the two partial
+/// days at the edges from the index (two narrow range scans).
+const RESOLUTIONS: &str = "SELECT \
+     (SELECT coalesce(sum(resolved), 0)::bigint FROM bug_resolutions_daily \
+        WHERE day > $2 AND day < $4) \
+     + (SELECT count(*) FROM bugs WHERE resolved_at > $1 AND resolved_at < $3) \
+     + (SELECT count(*) FROM bugs WHERE resolved_at >= $5 AND resolved_at <= $6), \
+     (SELECT coalesce(sum(resolve_seconds), 0)::float8 FROM bug_resolutions_daily \
+        WHERE day > $2 AND day < $4) \
+     + (SELECT coalesce(sum(extract(epoch FROM resolved_at - created_at)), 0)::float8 \
+        FROM bugs WHERE resolved_at > $1 AND resolved_at < $3) \
+     + (SELECT coalesce(sum(extract(epoch FROM resolved_at - created_at)), 0)::float8 \
+        FROM bugs WHERE resolved_at >= $5 AND resolved_at <= $6)";
+
+/// How many bugs were resolved in (now − days, now], and their total seconds
+/// from creation to resolution.
+async fn resolutions(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    days: i64,
+) -> sqlx::Result<(i64, f64)> {
+    let since = now - chrono::Duration::days(days);
+    let first_day = since.date_naive();
+    let last_day = now.date_naive();
+    let midnight = |d: chrono::NaiveDate| d.and_time(chrono::NaiveTime::MIN).and_utc();
+    sqlx::query_as(RESOLUTIONS)
+        .bind(since)
+        .bind(first_day)
+        .bind(midnight(first_day + chrono::Duration::days(1)))
+        .bind(last_day)
+        .bind(midnight(last_day))
+        .bind(now)
+        .fetch_one(conn)
+        .await
+}
 
 pub async fn load(conn: &mut PgConnection, now: DateTime<Utc>) -> sqlx::Result<Kpis> {
     let buckets: Vec<Bucket> = sqlx::query_as(BUCKETS).fetch_all(&mut *conn).await?;
-    let (breached, opened, resolved, mttr): (i64, i64, i64, Option<f64>) =
-        sqlx::query_as(CLOCK_COUNTS)
-            .bind(now)
-            .fetch_one(&mut *conn)
-            .await?;
+    let (breached, opened): (i64, i64) = sqlx::query_as(CLOCK_COUNTS)
+        .bind(now)
+        .fetch_one(&mut *conn)
+        .await?;
+    let (resolved, _) = resolutions(&mut *conn, now, 7).await?;
+    let (n30, seconds30) = resolutions(&mut *conn, now, 30).await?;
+    let mttr = (n30 > 0).then(|| seconds30 / n30 as f64 / 3600.0);
     let portfolio = portfolio_totals(&project_financials(conn).await?);
 
     let mut k = from_buckets(&buckets);
