@@ -5,33 +5,11 @@
 mod cli;
 
 use chrono::{Datelike, Months, NaiveDate, Utc};
-use cli::Cli;
+use cli::{Cli, count, seeded};
 use ctodash::commands::projects::CSV_HEADER;
 use ctodash::db::testing::TestDb;
-use ctodash::seed::{self, SeedOptions};
 use serde_json::Value;
 use std::collections::BTreeMap;
-
-async fn seeded() -> (TestDb, Cli) {
-    let db = TestDb::new().await;
-    let opts = SeedOptions {
-        bugs: 2_000,
-        projects: Some(12),
-        users: Some(15),
-        seed: 4,
-        reset: false,
-    };
-    seed::run(&db.pool, &opts).await.expect("seed");
-    let cli = Cli::new(db.url());
-    (db, cli)
-}
-
-async fn count(db: &TestDb, sql: &str) -> i64 {
-    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
-        .fetch_one(&db.pool)
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn projects_list_matches_the_database() {

@@ -4,35 +4,14 @@
 #[path = "common/cli.rs"]
 mod cli;
 
-use cli::Cli;
+use cli::{Cli, count, seeded};
 use ctodash::commands::bugs::{LIST_CSV_HEADER, SHOW_CSV_HEADER, apply_status, load_detail};
 use ctodash::db::edit::EditContext;
 use ctodash::db::testing::TestDb;
 use ctodash::domain::{BugNumber, BugStatus};
-use ctodash::seed::{self, DEMO_CTO_EMAIL, SeedOptions};
+use ctodash::seed::DEMO_CTO_EMAIL;
 use serde_json::Value;
 use uuid::Uuid;
-
-async fn seeded() -> (TestDb, Cli) {
-    let db = TestDb::new().await;
-    let opts = SeedOptions {
-        bugs: 2_000,
-        projects: Some(12),
-        users: Some(15),
-        seed: 4,
-        reset: false,
-    };
-    seed::run(&db.pool, &opts).await.expect("seed");
-    let cli = Cli::new(db.url());
-    (db, cli)
-}
-
-async fn count(db: &TestDb, sql: &str) -> i64 {
-    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
-        .fetch_one(&db.pool)
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
-}
 
 fn json_rows(stdout: &str) -> Vec<Value> {
     serde_json::from_str(stdout).unwrap_or_else(|e| panic!("not a JSON array ({e}):\n{stdout}"))

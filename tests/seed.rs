@@ -126,12 +126,28 @@ async fn seed_loads_consistent_data_and_refuses_to_overwrite() {
     );
 
     // Triggers are back on after the load.
-    sqlx::query("UPDATE bugs SET status = 'deferred' WHERE bug_number = 'BUG-1001' AND status <> 'deferred'")
-        .execute(p)
-        .await
-        .unwrap();
+    let changed = sqlx::query(
+        "UPDATE bugs SET status = 'deferred' WHERE bug_number = \
+         (SELECT min(bug_number) FROM bugs WHERE status <> 'deferred')",
+    )
+    .execute(p)
+    .await
+    .unwrap()
+    .rows_affected();
+    assert_eq!(changed, 1);
     let history_after = scalar(p, "SELECT count(*) FROM bug_history").await;
-    assert!(history_after >= report.history_rows as i64);
+    assert_eq!(
+        history_after,
+        report.history_rows as i64 + 1,
+        "the history trigger fired"
+    );
+    let stats_total = scalar(
+        p,
+        "SELECT sum(bug_count)::bigint FROM bug_stats WHERE status = 'deferred'",
+    )
+    .await;
+    let deferred = scalar(p, "SELECT count(*) FROM bugs WHERE status = 'deferred'").await;
+    assert_eq!(stats_total, deferred, "the summary trigger fired");
 
     match seed::run(p, &opts(10, 5)).await {
         Err(e @ SeedError::NotEmpty { .. }) => {

@@ -12,12 +12,12 @@
 //! file bumps no bug `version` and so causes no spurious edit conflicts in
 //! dashboards that are open.
 
+use crate::db::copy_text::Row;
 use crate::domain::{BugStatus, ImportSource, ProjectStatus, Severity};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use sqlx::PgConnection;
 use std::collections::HashMap;
-use std::fmt::Write;
 use uuid::Uuid;
 
 /// `lower(email)` → user id, for resolving `assignedTo`.
@@ -146,7 +146,7 @@ pub async fn load_bugs(
     sqlx::query(BUG_STAGE).execute(&mut *conn).await?;
     let mut text = String::with_capacity(rows.len() * 160);
     for r in rows {
-        let mut w = CopyRow::new(&mut text);
+        let mut w = Row::new(&mut text);
         w.display(r.line)
             .text(&r.bug_number)
             .text(&r.title)
@@ -400,7 +400,7 @@ pub async fn load_projects(
     sqlx::query(PROJECT_STAGE).execute(&mut *conn).await?;
     let mut text = String::with_capacity(rows.len() * 300);
     for r in rows {
-        let mut w = CopyRow::new(&mut text);
+        let mut w = Row::new(&mut text);
         w.display(r.line)
             .bool(r.existing)
             .display(r.id)
@@ -664,127 +664,9 @@ pub async fn write_log(conn: &mut PgConnection, log: &ImportLog) -> sqlx::Result
     .await
 }
 
-/// One row of COPY text format: tab-separated, `\N` for NULL, backslash escapes.
-struct CopyRow<'a> {
-    out: &'a mut String,
-    first: bool,
-}
-
-impl<'a> CopyRow<'a> {
-    fn new(out: &'a mut String) -> Self {
-        Self { out, first: true }
-    }
-
-    fn sep(&mut self) {
-        if !self.first {
-            self.out.push('\t');
-        }
-        self.first = false;
-    }
-
-    fn null(&mut self) -> &mut Self {
-        self.sep();
-        self.out.push_str("\\N");
-        self
-    }
-
-    fn text(&mut self, s: &str) -> &mut Self {
-        self.sep();
-        for c in s.chars() {
-            match c {
-                '\\' => self.out.push_str("\\\\"),
-                '\t' => self.out.push_str("\\t"),
-                '\n' => self.out.push_str("\\n"),
-                '\r' => self.out.push_str("\\r"),
-                c => self.out.push(c),
-            }
-        }
-        self
-    }
-
-    fn opt_text(&mut self, s: Option<&str>) -> &mut Self {
-        match s {
-            Some(s) => self.text(s),
-            None => self.null(),
-        }
-    }
-
-    fn display(&mut self, v: impl std::fmt::Display) -> &mut Self {
-        self.sep();
-        let _ = write!(self.out, "{v}");
-        self
-    }
-
-    fn opt_display<T: std::fmt::Display>(&mut self, v: Option<T>) -> &mut Self {
-        match v {
-            Some(v) => self.display(v),
-            None => self.null(),
-        }
-    }
-
-    fn bool(&mut self, b: bool) -> &mut Self {
-        self.sep();
-        self.out.push(if b { 't' } else { 'f' });
-        self
-    }
-
-    fn opt_bool(&mut self, b: Option<bool>) -> &mut Self {
-        match b {
-            Some(b) => self.bool(b),
-            None => self.null(),
-        }
-    }
-
-    fn opt_time(&mut self, t: Option<DateTime<Utc>>) -> &mut Self {
-        match t {
-            Some(t) => self.display(t.format("%Y-%m-%d %H:%M:%S%.6f+00")),
-            None => self.null(),
-        }
-    }
-
-    /// A text[] literal with every element quoted, then COPY-escaped.
-    fn opt_array(&mut self, items: Option<&[String]>) -> &mut Self {
-        let Some(items) = items else {
-            return self.null();
-        };
-        let mut lit = String::from("{");
-        for (i, item) in items.iter().enumerate() {
-            if i > 0 {
-                lit.push(',');
-            }
-            lit.push('"');
-            for c in item.chars() {
-                if matches!(c, '"' | '\\') {
-                    lit.push('\\');
-                }
-                lit.push(c);
-            }
-            lit.push('"');
-        }
-        lit.push('}');
-        self.text(&lit)
-    }
-
-    fn end(&mut self) {
-        self.out.push('\n');
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn copy_rows_escape_text_and_arrays() {
-        let mut s = String::new();
-        CopyRow::new(&mut s)
-            .text("a\tb\\c\nd")
-            .null()
-            .opt_bool(Some(true))
-            .opt_array(Some(&["x y".to_string(), "q\"\\".to_string()]))
-            .end();
-        assert_eq!(s, "a\\tb\\\\c\\nd\t\\N\tt\t{\"x y\",\"q\\\\\"\\\\\\\\\"}\n");
-    }
 
     #[test]
     fn update_touches_only_changed_rows() {

@@ -4,6 +4,7 @@
 pub mod bugs;
 pub mod bulk;
 pub mod cluster;
+pub mod copy_text;
 pub mod detail;
 pub mod discover;
 pub mod edit;

@@ -7,9 +7,9 @@
 //! or closed. That yields what a real tracker looks like: most of the past year
 //! resolved, a long tail of recent open bugs, and some SLA breaches.
 
-use super::copy_text::Row;
 use super::rng::{Rng, ordered_uuid};
 use super::words::*;
+use crate::db::copy_text::Row;
 use crate::domain::{BugStatus, Severity, priority_score};
 use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;

@@ -3,7 +3,6 @@
 //! demo always looks current.
 
 mod bugs;
-mod copy_text;
 mod people;
 pub mod rng;
 mod words;

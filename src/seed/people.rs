@@ -1,8 +1,8 @@
 //! Demo users and projects: small tables, generated whole.
 
-use super::copy_text::Row;
 use super::rng::Rng;
 use super::words::*;
+use crate::db::copy_text::Row;
 use crate::domain::{ProjectStatus, UserRole};
 use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;

@@ -103,3 +103,26 @@ impl Drop for Cli {
         std::fs::remove_dir_all(&self.dir).ok();
     }
 }
+
+/// A fresh database with 2,000 seeded bugs, and a runner pointed at it.
+pub async fn seeded() -> (ctodash::db::testing::TestDb, Cli) {
+    let db = ctodash::db::testing::TestDb::new().await;
+    let opts = ctodash::seed::SeedOptions {
+        bugs: 2_000,
+        projects: Some(12),
+        users: Some(15),
+        seed: 4,
+        reset: false,
+    };
+    ctodash::seed::run(&db.pool, &opts).await.expect("seed");
+    let cli = Cli::new(db.url());
+    (db, cli)
+}
+
+/// A single integer from plain SQL, to check a command's answer against.
+pub async fn count(db: &ctodash::db::testing::TestDb, sql: &str) -> i64 {
+    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
+        .fetch_one(&db.pool)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}

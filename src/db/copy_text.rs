@@ -1,5 +1,6 @@
 //! Writing values in PostgreSQL's COPY text format. Bulk loading through COPY is
-//! what lets `ctodash seed` load a million bugs in seconds instead of minutes.
+//! what lets `ctodash seed` load a million bugs in seconds and an import take
+//! 100,000 rows in a few.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
@@ -69,6 +70,13 @@ impl<'a> Row<'a> {
         self
     }
 
+    pub fn opt_bool(&mut self, b: Option<bool>) -> &mut Self {
+        match b {
+            Some(b) => self.bool(b),
+            None => self.null(),
+        }
+    }
+
     pub fn time(&mut self, t: DateTime<Utc>) -> &mut Self {
         self.sep();
         let _ = write!(self.out, "{}", t.format("%Y-%m-%d %H:%M:%S%.6f+00"));
@@ -99,6 +107,29 @@ impl<'a> Row<'a> {
         self
     }
 
+    /// A text[] of arbitrary strings: every element quoted, then COPY-escaped.
+    pub fn opt_array(&mut self, items: Option<&[String]>) -> &mut Self {
+        let Some(items) = items else {
+            return self.null();
+        };
+        let mut lit = String::from("{");
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                lit.push(',');
+            }
+            lit.push('"');
+            for c in item.chars() {
+                if matches!(c, '"' | '\\') {
+                    lit.push('\\');
+                }
+                lit.push(c);
+            }
+            lit.push('"');
+        }
+        lit.push('}');
+        self.text(&lit)
+    }
+
     pub fn end(&mut self) {
         self.out.push('\n');
     }
@@ -123,5 +154,17 @@ mod tests {
             s,
             "a\\tb\\\\c\\nd\t\\N\tt\t2026-01-02 03:04:05.000000+00\t{x,y}\n"
         );
+    }
+
+    #[test]
+    fn copy_rows_escape_text_and_arrays() {
+        let mut s = String::new();
+        Row::new(&mut s)
+            .text("a\tb\\c\nd")
+            .null()
+            .opt_bool(Some(true))
+            .opt_array(Some(&["x y".to_string(), "q\"\\".to_string()]))
+            .end();
+        assert_eq!(s, "a\\tb\\\\c\\nd\t\\N\tt\t{\"x y\",\"q\\\\\"\\\\\\\\\"}\n");
     }
 }
