@@ -29,6 +29,8 @@ async fn the_benchmark_measures_every_figure_at_a_small_scale() {
         "status edit",
         "frame render",
         "push latency",
+        "CSV import, new bugs",
+        "CSV import, edited",
     ] {
         assert!(names.contains(&expected), "missing {expected} in {names:?}");
     }
@@ -41,6 +43,15 @@ async fn the_benchmark_measures_every_figure_at_a_small_scale() {
     }
     let table = report::markdown(std::slice::from_ref(scale));
     assert!(table.contains("| KPI refresh |"), "{table}");
+
+    // The import figures delete what they added, so a reused database keeps its size.
+    let mut db = sqlx::PgConnection::connect_with(options).await.unwrap();
+    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM bugs")
+        .fetch_one(&mut db)
+        .await
+        .unwrap();
+    assert_eq!(left, 1_500, "the benchmark left imported bugs behind");
+    db.close().await.unwrap();
 
     let mut admin = sqlx::PgConnection::connect_with(&options.clone().database("postgres"))
         .await

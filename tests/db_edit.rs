@@ -256,6 +256,46 @@ async fn a_forbidden_transition_fails_and_writes_nothing() {
 }
 
 #[tokio::test]
+async fn a_held_row_lock_times_out_instead_of_hanging() {
+    let f = fixture("pending").await;
+    let mine = shown(&f).await;
+    let before = state(&f).await;
+    // Another session (a psql user, say) holds the row in an open transaction.
+    let mut holder = f.db.pool.begin().await.unwrap();
+    sqlx::query("SELECT 1 FROM bugs WHERE id = $1 FOR UPDATE")
+        .bind(f.bug)
+        .execute(&mut *holder)
+        .await
+        .unwrap();
+    let grace = ctx(&f.grace);
+    let save = edit::change_status(&f.db.pool, &grace, &mine, BugStatus::InProgress);
+    // The edit's own 3 s lock timeout must end the wait; 30 s means it hung.
+    let outcome = tokio::time::timeout(std::time::Duration::from_secs(30), save)
+        .await
+        .expect("the save waited on the lock instead of timing out")
+        .unwrap();
+    let error = failed(&outcome);
+    assert!(
+        error.contains("being changed by another session"),
+        "{error}"
+    );
+    holder.rollback().await.unwrap();
+    assert_eq!(state(&f).await, before, "nothing was written");
+    // Once the lock is gone the same edit goes through, with the actor declared.
+    let outcome = edit::change_status(&f.db.pool, &grace, &mine, BugStatus::InProgress)
+        .await
+        .unwrap();
+    assert!(matches!(outcome, SaveOutcome::Saved { .. }), "{outcome:?}");
+    let actor: Option<Uuid> =
+        sqlx::query_scalar("SELECT changed_by FROM bug_history WHERE bug_id = $1")
+            .bind(f.bug)
+            .fetch_one(&f.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(actor, Some(f.grace.id));
+}
+
+#[tokio::test]
 async fn a_failing_history_insert_rolls_the_status_back() {
     let f = fixture("in_progress").await;
     let mine = shown(&f).await;

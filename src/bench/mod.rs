@@ -4,6 +4,7 @@
 //! a tiny version runs in the test suite so it cannot rot.
 
 pub mod figures;
+mod import;
 pub mod report;
 pub mod stats;
 
@@ -142,7 +143,7 @@ pub async fn run(opts: &BenchOptions) -> sqlx::Result<Vec<(ScaleReport, PgConnec
             },
         });
         eprintln!("[bench] measuring at {bugs} bugs…");
-        figures.extend(figures::all(&pool, &options, opts.iterations).await?);
+        figures.extend(figures::all(&pool, &options, bugs, opts.iterations).await?);
         pool.close().await;
         out.push((
             ScaleReport {

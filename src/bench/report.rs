@@ -23,6 +23,9 @@ fn p50_p95(m: &Measure) -> String {
             fmt_ms(ms(s.p95())),
             s.len()
         ),
+        Measure::Value { value, unit } if *value >= 1_000.0 => {
+            format!("{} {unit}", crate::format::count(value.round() as i64))
+        }
         Measure::Value { value, unit } => format!("{value:.1} {unit}"),
         Measure::Absent(why) => format!("— ({why})"),
     }
@@ -57,17 +60,23 @@ fn target_text(t: Target, m: &Measure) -> String {
     }
 }
 
+/// Ours ÷ baseline: of the p95 for latencies, of the values when both are
+/// values in the same unit (so for a rate, above 1× means ours is faster).
 fn ratio(f: &Figure) -> String {
-    match (&f.ours, &f.baseline) {
+    let r = match (&f.ours, &f.baseline) {
         (Measure::Latency(a), Some((_, Measure::Latency(b)))) if !a.is_empty() && !b.is_empty() => {
-            let r = ms(a.p95()) / ms(b.p95()).max(1e-9);
-            if r < 0.1 {
-                format!("{:.3}×", r)
-            } else {
-                format!("{:.2}×", r)
-            }
+            ms(a.p95()) / ms(b.p95()).max(1e-9)
         }
-        _ => "—".into(),
+        (
+            Measure::Value { value: a, unit: ua },
+            Some((_, Measure::Value { value: b, unit: ub })),
+        ) if ua == ub && *b > 0.0 => a / b,
+        _ => return "—".into(),
+    };
+    if r < 0.1 {
+        format!("{r:.3}×")
+    } else {
+        format!("{r:.2}×")
     }
 }
 
@@ -82,7 +91,7 @@ pub fn markdown(scales: &[ScaleReport]) -> String {
         );
         let _ = writeln!(
             out,
-            "| figure | ours p50 / p95 | baseline p50 / p95 | ours ÷ baseline (p95) | target | verdict |"
+            "| figure | ours p50 / p95 | baseline p50 / p95 | ours ÷ baseline | target | verdict |"
         );
         let _ = writeln!(out, "|---|---|---|---|---|---|");
         for f in &s.figures {
@@ -151,5 +160,33 @@ mod tests {
             ),
             "{table}"
         );
+    }
+
+    #[test]
+    fn rates_compare_as_values_in_the_same_unit() {
+        let rate = |v: f64| Measure::Value {
+            value: v,
+            unit: "rows/s",
+        };
+        let f = Figure {
+            name: "import",
+            how: String::new(),
+            ours: rate(24_500.0),
+            baseline: Some(("loop".into(), rate(4_900.0))),
+            target: Target::Report,
+        };
+        assert_eq!(ratio(&f), "5.00×");
+        assert_eq!(p50_p95(&f.ours), "24,500 rows/s");
+        let other_unit = Figure {
+            baseline: Some((
+                "x".into(),
+                Measure::Value {
+                    value: 1.0,
+                    unit: "MB",
+                },
+            )),
+            ..f
+        };
+        assert_eq!(ratio(&other_unit), "—");
     }
 }

@@ -79,8 +79,18 @@ fn client_address_from(
         .unwrap_or_else(|| format!("host:{}", host().unwrap_or_else(|| "unknown".to_owned())))
 }
 
-const DECLARE_ACTOR: &str =
-    "SELECT set_config('ctodash.actor', $1, true), set_config('lock_timeout', '3s', true)";
+/// Locks the bug's row and, in the same round trip, declares the actor (read
+/// by the history trigger) and a lock timeout for this transaction. The
+/// `set_config` calls are volatile, so they run as the row is produced, below
+/// the step that locks it: the timeout already bounds this lock's own wait
+/// (the test `a_held_row_lock_times_out_instead_of_hanging` holds it to that).
+fn lock_row_sql() -> String {
+    format!(
+        "SELECT {ROW_COLUMNS}, set_config('ctodash.actor', $2, true) AS actor, \
+         set_config('lock_timeout', '3s', true) AS lock_timeout{ROW_FROM} \
+         WHERE b.id = $1 FOR UPDATE OF b"
+    )
+}
 
 /// The update and its audit row in one statement (one round trip fewer); the
 /// triggers add the history row with the declared actor.
@@ -141,14 +151,9 @@ async fn try_change_status(
     phase: &mut Phase,
 ) -> sqlx::Result<SaveOutcome> {
     let mut tx = pool.begin().await?;
-    sqlx::query(DECLARE_ACTOR)
-        .bind(ctx.me.id.to_string())
-        .execute(&mut *tx)
-        .await?;
-
-    let lock = format!("SELECT {ROW_COLUMNS}{ROW_FROM} WHERE b.id = $1 FOR UPDATE OF b");
-    let Some(row) = sqlx::query(sqlx::AssertSqlSafe(lock))
+    let Some(row) = sqlx::query(sqlx::AssertSqlSafe(lock_row_sql()))
         .bind(bug.id)
+        .bind(ctx.me.id.to_string())
         .fetch_optional(&mut *tx)
         .await?
     else {
