@@ -8,80 +8,23 @@
 //! user cto@example.com (the demo database's CTO); each test creates those
 //! itself in a fresh database.
 
-use chrono::{DateTime, TimeZone, Utc};
+#[path = "common/import.rs"]
+mod import_common;
+
+use chrono::{DateTime, Utc};
 use ctodash::cli::ImportKind;
 use ctodash::commands::import::{CsvOptions, MAX_LOGGED_ERRORS, import_csv, sha256_hex};
 use ctodash::db::testing::TestDb;
+use import_common::{ROOT, count, ctodash, import, logs, project_names, utc};
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use sqlx::PgPool;
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::Path;
 use std::time::Instant;
 use uuid::Uuid;
 
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-
 /// bug number, field, old value, new value, actor.
 type HistoryRow = (String, String, Option<String>, Option<String>, Option<Uuid>);
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn scratch_dir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ctodash-import-{}", Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).expect("create a scratch directory");
-    dir
-}
-
-/// Runs the real binary from the crate root (so asset paths read as in the
-/// README), against `db`, isolated from the caller's environment and config.
-fn ctodash(db: &TestDb, args: &[&str], stdin: Option<&[u8]>) -> Run {
-    let dir = scratch_dir();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ctodash"));
-    cmd.current_dir(ROOT)
-        .arg("--database-url")
-        .arg(db.url())
-        .arg("--data-dir")
-        .arg(&dir)
-        .args(args)
-        .env_remove("DATABASE_URL")
-        .env_remove("CTODASH_USER")
-        .env_remove("CTODASH_CONFIG")
-        .env_remove("CTODASH_DATA_DIR")
-        .env("XDG_CONFIG_HOME", &dir)
-        .env("NO_COLOR", "1")
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("spawn ctodash");
-    if let Some(bytes) = stdin {
-        let mut pipe = child.stdin.take().expect("stdin");
-        pipe.write_all(bytes).expect("write stdin");
-    }
-    let out: Output = child.wait_with_output().expect("wait for ctodash");
-    let _ = std::fs::remove_dir_all(&dir);
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-fn import(db: &TestDb, kind: &str, file: &str, extra: &[&str]) -> Run {
-    let mut args = vec!["import", "csv", "--kind", kind];
-    args.extend_from_slice(extra);
-    args.push(file);
-    ctodash(db, &args, None)
-}
 
 fn asset(name: &str) -> String {
     format!("assets/csv/{name}")
@@ -119,36 +62,6 @@ async fn with_sample_projects() -> (TestDb, Uuid) {
     (db, cto)
 }
 
-async fn count(pool: &PgPool, sql: &str) -> i64 {
-    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string()))
-        .fetch_one(pool)
-        .await
-        .unwrap()
-}
-
-fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(y, mo, d, h, mi, s).unwrap()
-}
-
-#[derive(Debug, sqlx::FromRow)]
-struct LogRow {
-    source: String,
-    records_imported: i32,
-    records_failed: i32,
-    errors: Vec<String>,
-    metadata: serde_json::Value,
-}
-
-async fn logs(pool: &PgPool) -> Vec<LogRow> {
-    sqlx::query_as(
-        "SELECT source::text AS source, records_imported, records_failed, errors, metadata \
-         FROM import_logs ORDER BY \"timestamp\", id",
-    )
-    .fetch_all(pool)
-    .await
-    .unwrap()
-}
-
 #[tokio::test]
 async fn sample_projects_import_field_by_field() {
     let db = TestDb::new().await;
@@ -164,7 +77,7 @@ async fn sample_projects_import_field_by_field() {
         "{}",
         run.stdout
     );
-    assert_eq!(count(&db.pool, "SELECT count(*) FROM projects").await, 10);
+    assert_eq!(count(&db, "SELECT count(*) FROM projects").await, 10);
 
     #[derive(sqlx::FromRow, Debug, PartialEq)]
     struct P {
@@ -278,7 +191,7 @@ async fn sample_bugs_import_field_by_field() {
         run.stdout
             .contains("priorityScore is checked (0–100) but not stored")
     );
-    assert_eq!(count(&db.pool, "SELECT count(*) FROM bugs").await, 30);
+    assert_eq!(count(&db, "SELECT count(*) FROM bugs").await, 30);
 
     #[derive(sqlx::FromRow, Debug, PartialEq)]
     struct B {
@@ -376,7 +289,7 @@ async fn sample_bugs_import_field_by_field() {
     // The bug_stats summary followed the bulk insert.
     assert_eq!(
         count(
-            &db.pool,
+            &db,
             "SELECT coalesce(sum(bug_count), 0)::bigint FROM bug_stats"
         )
         .await,
@@ -522,11 +435,10 @@ async fn bad_project_rows_are_skipped_and_reported() {
             run.stdout
         );
     }
-    let names: Vec<String> = sqlx::query_scalar("SELECT name FROM projects ORDER BY name")
-        .fetch_all(&db.pool)
-        .await
-        .unwrap();
-    assert_eq!(names, ["Ledger Sync", "Returns Portal"]);
+    assert_eq!(
+        project_names(&db.pool).await,
+        ["Ledger Sync", "Returns Portal"]
+    );
     let desc: String =
         sqlx::query_scalar("SELECT description FROM projects WHERE name = 'Returns Portal'")
             .fetch_one(&db.pool)
@@ -612,12 +524,13 @@ async fn missing_required_column_and_empty_file_are_fatal_and_logged() {
     let run = ctodash(
         &db,
         &["import", "csv", "--kind", "projects", "-"],
+        &[],
         Some(b"name,githubUrl\r\n"),
     );
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("rows         0"), "{}", run.stdout);
 
-    assert_eq!(count(&db.pool, "SELECT count(*) FROM bugs").await, 0);
+    assert_eq!(count(&db, "SELECT count(*) FROM bugs").await, 0);
     let logs = logs(&db.pool).await;
     assert_eq!(logs.len(), 3);
     assert_eq!((logs[0].records_imported, logs[0].records_failed), (0, 0));
@@ -667,7 +580,7 @@ async fn dry_run_validates_and_writes_nothing() {
     let run = import(&db, "bugs", &asset("bugs_sample.csv"), &["--dry-run"]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("Every row is valid."));
-    assert_eq!(count(&db.pool, "SELECT count(*) FROM bugs").await, 0);
+    assert_eq!(count(&db, "SELECT count(*) FROM bugs").await, 0);
     assert_eq!(
         logs(&db.pool).await.len(),
         before,
@@ -710,7 +623,7 @@ async fn all_or_nothing_stops_at_the_first_bad_row_and_writes_only_the_log() {
         "validation stops at the first bad row"
     );
     assert!(run.stdout.contains("Nothing imported (exit code 2)."));
-    assert_eq!(count(&db.pool, "SELECT count(*) FROM bugs").await, 0);
+    assert_eq!(count(&db, "SELECT count(*) FROM bugs").await, 0);
     let logs = logs(&db.pool).await;
     let log = logs.last().unwrap();
     assert_eq!((log.records_imported, log.records_failed), (0, 17));
@@ -726,7 +639,7 @@ async fn all_or_nothing_stops_at_the_first_bad_row_and_writes_only_the_log() {
         &["--all-or-nothing"],
     );
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    assert_eq!(count(&db.pool, "SELECT count(*) FROM bugs").await, 30);
+    assert_eq!(count(&db, "SELECT count(*) FROM bugs").await, 30);
 }
 
 #[tokio::test]
@@ -734,7 +647,7 @@ async fn reimport_updates_instead_of_duplicating_and_history_records_it() {
     let (db, cto) = with_sample_projects().await;
     assert_eq!(import(&db, "bugs", &asset("bugs_sample.csv"), &[]).code, 0);
     let versions = "SELECT sum(version)::bigint FROM bugs";
-    let v1 = count(&db.pool, versions).await;
+    let v1 = count(&db, versions).await;
 
     // The same file again: nothing changes, not even versions.
     let run = import(&db, "bugs", &asset("bugs_sample.csv"), &[]);
@@ -745,9 +658,9 @@ async fn reimport_updates_instead_of_duplicating_and_history_records_it() {
         "{}",
         run.stdout
     );
-    assert_eq!(count(&db.pool, "SELECT count(*) FROM bugs").await, 30);
-    assert_eq!(count(&db.pool, versions).await, v1);
-    assert_eq!(count(&db.pool, "SELECT count(*) FROM bug_history").await, 0);
+    assert_eq!(count(&db, "SELECT count(*) FROM bugs").await, 30);
+    assert_eq!(count(&db, versions).await, v1);
+    assert_eq!(count(&db, "SELECT count(*) FROM bug_history").await, 0);
     let resolved_before: DateTime<Utc> =
         sqlx::query_scalar("SELECT resolved_at FROM bugs WHERE bug_number = 'BUG-50013'")
             .fetch_one(&db.pool)
@@ -783,6 +696,7 @@ async fn reimport_updates_instead_of_duplicating_and_history_records_it() {
             "bugs",
             "-",
         ],
+        &[],
         Some(edited.as_bytes()),
     );
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
@@ -797,7 +711,7 @@ async fn reimport_updates_instead_of_duplicating_and_history_records_it() {
         "{}",
         run.stdout
     );
-    assert_eq!(count(&db.pool, "SELECT count(*) FROM bugs").await, 31);
+    assert_eq!(count(&db, "SELECT count(*) FROM bugs").await, 31);
 
     let history: Vec<HistoryRow> = sqlx::query_as(
         "SELECT b.bug_number, h.field_changed, h.old_value, h.new_value, h.changed_by \
@@ -877,6 +791,7 @@ async fn reimport_updates_instead_of_duplicating_and_history_records_it() {
     let run = ctodash(
         &db,
         &["import", "csv", "--kind", "projects", "-"],
+        &[],
         Some(b"name,stars,status\npayments core,250,shipped\nBrand New,1,\n"),
     );
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
@@ -900,7 +815,7 @@ async fn reimport_updates_instead_of_duplicating_and_history_records_it() {
         url.as_deref(),
         Some("https://github.com/northwind-labs/payments-core")
     );
-    assert_eq!(count(&db.pool, "SELECT count(*) FROM projects").await, 11);
+    assert_eq!(count(&db, "SELECT count(*) FROM projects").await, 11);
 }
 
 #[tokio::test]
@@ -919,6 +834,7 @@ async fn ambiguous_project_names_and_conflicting_rows_are_rejected() {
     let run = ctodash(
         &db,
         &["import", "csv", "--kind", "bugs", "-"],
+        &[],
         Some(bugs.as_bytes()),
     );
     assert_eq!(run.code, 2);
@@ -933,6 +849,7 @@ async fn ambiguous_project_names_and_conflicting_rows_are_rejected() {
     let run = ctodash(
         &db,
         &["import", "csv", "--kind", "projects", "-"],
+        &[],
         Some(csv.as_bytes()),
     );
     assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
@@ -1025,6 +942,7 @@ async fn read_only_sessions_and_unknown_users_are_refused() {
             "projects",
             &asset("projects_sample.csv"),
         ],
+        &[],
         None,
     );
     assert_eq!(run.code, 1);
@@ -1041,7 +959,7 @@ async fn read_only_sessions_and_unknown_users_are_refused() {
         &["--read-only", "--dry-run"],
     );
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    assert_eq!(count(&db.pool, "SELECT count(*) FROM projects").await, 0);
+    assert_eq!(count(&db, "SELECT count(*) FROM projects").await, 0);
 }
 
 #[tokio::test]
@@ -1129,7 +1047,7 @@ async fn hundred_thousand_rows_import_in_seconds() {
         ));
     }
     let indexes = "SELECT count(*) FROM pg_indexes WHERE tablename = 'bugs'";
-    let indexes_before = count(&db.pool, indexes).await;
+    let indexes_before = count(&db, indexes).await;
     let path = std::env::temp_dir().join(format!("ctodash-100k-{}.csv", Uuid::new_v4().simple()));
     std::fs::write(&path, &csv).unwrap();
     let started = Instant::now();
@@ -1139,10 +1057,7 @@ async fn hundred_thousand_rows_import_in_seconds() {
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(v["inserted"], rows);
-    assert_eq!(
-        count(&db.pool, "SELECT count(*) FROM bugs").await,
-        rows as i64
-    );
+    assert_eq!(count(&db, "SELECT count(*) FROM bugs").await, rows as i64);
     let rate = rows as f64 / elapsed.as_secs_f64();
     println!(
         "imported {rows} rows in {:.2} s ({rate:.0} rows/s; the import itself reports {} ms)",
@@ -1152,9 +1067,9 @@ async fn hundred_thousand_rows_import_in_seconds() {
     // Generous: a debug build on a busy 2-core CI machine.
     assert!(elapsed.as_secs() < 120, "took {elapsed:?}");
     // A first import this large rebuilds the secondary indexes: all are back.
-    assert_eq!(count(&db.pool, indexes).await, indexes_before);
+    assert_eq!(count(&db, indexes).await, indexes_before);
     let open: i64 = count(
-        &db.pool,
+        &db,
         "SELECT count(*) FROM bugs WHERE status IN ('pending', 'in_progress', 'verified', 'deferred') \
          AND lower(title) LIKE 'generated bug 4%'",
     )
@@ -1191,6 +1106,7 @@ async fn a_database_error_imports_nothing_and_is_logged() {
     let run = ctodash(
         &db,
         &["import", "csv", "--kind", "bugs", "-"],
+        &[],
         Some(csv.as_bytes()),
     );
     assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
@@ -1202,7 +1118,7 @@ async fn a_database_error_imports_nothing_and_is_logged() {
         run.stderr
     );
     assert_eq!(
-        count(&db.pool, "SELECT count(*) FROM bugs").await,
+        count(&db, "SELECT count(*) FROM bugs").await,
         0,
         "not even the good row"
     );
@@ -1216,6 +1132,7 @@ async fn a_database_error_imports_nothing_and_is_logged() {
     let run = ctodash(
         &db,
         &["import", "csv", "--kind", "bugs", "-"],
+        &[],
         Some(long.as_bytes()),
     );
     assert_eq!(run.code, 2);

@@ -4,79 +4,22 @@
 //! API path: pagination through `Link`, the token and headers sent, the
 //! fallback from organisations to users, and rate limits.
 
-use chrono::{DateTime, TimeZone, Utc};
+#[path = "common/import.rs"]
+mod import_common;
+
+use chrono::{DateTime, Utc};
 use ctodash::commands::import::github::{FetchOptions, fetch_repos, health_score};
 use ctodash::db::testing::TestDb;
+use import_common::{ROOT, count, ctodash, import, logs, project_names, utc};
 use sqlx::PgPool;
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-use uuid::Uuid;
-
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-/// The real binary, from the crate root, isolated from the caller's settings.
-fn ctodash(db: &TestDb, args: &[&str], envs: &[(&str, &str)], stdin: Option<&[u8]>) -> Run {
-    let dir = std::env::temp_dir().join(format!("ctodash-gh-{}", Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ctodash"));
-    cmd.current_dir(ROOT)
-        .arg("--database-url")
-        .arg(db.url())
-        .arg("--data-dir")
-        .arg(&dir)
-        .args(args)
-        .env("XDG_CONFIG_HOME", &dir)
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for k in [
-        "DATABASE_URL",
-        "CTODASH_USER",
-        "CTODASH_CONFIG",
-        "CTODASH_DATA_DIR",
-        "GITHUB_TOKEN",
-        "GITHUB_API_URL",
-        "HTTP_PROXY",
-        "HTTPS_PROXY",
-        "ALL_PROXY",
-        "http_proxy",
-        "https_proxy",
-        "all_proxy",
-    ] {
-        cmd.env_remove(k);
-    }
-    for (k, v) in envs {
-        cmd.env(k, v);
-    }
-    let mut child = cmd.spawn().expect("spawn ctodash");
-    if let Some(bytes) = stdin {
-        child.stdin.take().unwrap().write_all(bytes).unwrap();
-    }
-    let out = child.wait_with_output().unwrap();
-    let _ = std::fs::remove_dir_all(&dir);
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
 
 fn asset(path: &str) -> String {
     std::fs::read_to_string(PathBuf::from(ROOT).join("assets/github").join(path)).unwrap()
@@ -259,13 +202,6 @@ fn acme_pages(req: &Request, base: &str) -> Response {
 
 // ---------------------------------------------------------------------------
 
-async fn names(pool: &PgPool) -> Vec<String> {
-    sqlx::query_scalar("SELECT name FROM projects ORDER BY name")
-        .fetch_all(pool)
-        .await
-        .unwrap()
-}
-
 #[derive(Debug, sqlx::FromRow, PartialEq)]
 struct P {
     name: String,
@@ -291,26 +227,11 @@ async fn project(pool: &PgPool, url: &str) -> P {
     .unwrap()
 }
 
-fn t(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(y, mo, d, h, mi, s).unwrap()
-}
-
 #[tokio::test]
 async fn file_import_upserts_projects_and_todays_metrics() {
     let db = TestDb::new().await;
     // Two of the six repositories are already projects (from the CSV sample).
-    let run = ctodash(
-        &db,
-        &[
-            "import",
-            "csv",
-            "--kind",
-            "projects",
-            "assets/csv/projects_sample.csv",
-        ],
-        &[],
-        None,
-    );
+    let run = import(&db, "projects", "assets/csv/projects_sample.csv", &[]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
 
     let run = ctodash(
@@ -332,7 +253,7 @@ async fn file_import_upserts_projects_and_todays_metrics() {
         "{}",
         run.stdout
     );
-    assert_eq!(names(&db.pool).await.len(), 14);
+    assert_eq!(project_names(&db.pool).await.len(), 14);
 
     // Existing: the name people gave it is kept; GitHub's counters, topics and
     // description replace the stored ones; an empty homepage keeps demo_url.
@@ -347,7 +268,7 @@ async fn file_import_upserts_projects_and_todays_metrics() {
             tags: vec!["checkout".into(), "nextjs".into(), "web".into()],
             stars: 431,
             forks: 59,
-            last_commit: Some(t(2025, 5, 2, 8, 14, 51)),
+            last_commit: Some(utc(2025, 5, 2, 8, 14, 51)),
             status: "active".into(),
         }
     );
@@ -369,7 +290,7 @@ async fn file_import_upserts_projects_and_todays_metrics() {
             tags: vec!["react".into(), "design-system".into(), "storybook".into()],
             stars: 96,
             forks: 11,
-            last_commit: Some(t(2025, 4, 29, 12, 0, 0)),
+            last_commit: Some(utc(2025, 4, 29, 12, 0, 0)),
             status: "active".into(),
         }
     );
@@ -404,28 +325,31 @@ async fn file_import_upserts_projects_and_todays_metrics() {
         m.2.clone()
     };
     assert_eq!(
-        expect("Storefront Web", t(2025, 5, 2, 8, 14, 51), false),
+        expect("Storefront Web", utc(2025, 5, 2, 8, 14, 51), false),
         ["TypeScript"]
     );
     assert_eq!(
-        expect("legacy-admin", t(2023, 6, 30, 9, 0, 0), true),
+        expect("legacy-admin", utc(2023, 6, 30, 9, 0, 0), true),
         ["PHP"]
     );
-    assert!(expect("docs-site", t(2025, 2, 10, 16, 20, 0), false).is_empty());
+    assert!(expect("docs-site", utc(2025, 2, 10, 16, 20, 0), false).is_empty());
     assert_eq!(
         health_score(now - chrono::Duration::days(3), false, now),
         97
     );
 
     // The log row.
-    let (source, imported, failed, meta): (String, i32, i32, serde_json::Value) = sqlx::query_as(
-        "SELECT source::text, records_imported, records_failed, metadata FROM import_logs \
-         ORDER BY \"timestamp\" DESC LIMIT 1",
-    )
-    .fetch_one(&db.pool)
-    .await
-    .unwrap();
-    assert_eq!((source.as_str(), imported, failed), ("github", 6, 0));
+    let logs = logs(&db.pool).await;
+    let log = logs.last().unwrap();
+    assert_eq!(
+        (
+            log.source.as_str(),
+            log.records_imported,
+            log.records_failed
+        ),
+        ("github", 6, 0)
+    );
+    let meta = &log.metadata;
     assert_eq!(meta["file"], "assets/github/repos.json");
     assert_eq!(meta["inserted"], 4);
     assert_eq!(meta["updated"], 2);
@@ -442,12 +366,8 @@ async fn file_import_upserts_projects_and_todays_metrics() {
     );
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("(0 new, 6 updated)"), "{}", run.stdout);
-    assert_eq!(names(&db.pool).await.len(), 14);
-    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM project_metrics")
-        .fetch_one(&db.pool)
-        .await
-        .unwrap();
-    assert_eq!(rows, 6);
+    assert_eq!(project_names(&db.pool).await.len(), 14);
+    assert_eq!(count(&db, "SELECT count(*) FROM project_metrics").await, 6);
     assert_eq!(
         project(&db.pool, "https://github.com/northwind-labs/storefront-web")
             .await
@@ -487,7 +407,7 @@ async fn bad_repositories_are_skipped_and_reported() {
             run.stdout
         );
     }
-    assert_eq!(names(&db.pool).await, ["search-indexer"]);
+    assert_eq!(project_names(&db.pool).await, ["search-indexer"]);
 
     // Not a repository list at all: fatal, logged.
     let run = ctodash(
@@ -503,12 +423,12 @@ async fn bad_repositories_are_skipped_and_reported() {
         "{}",
         run.stderr
     );
-    let logs: Vec<(i32, i32)> = sqlx::query_as(
-        "SELECT records_imported, records_failed FROM import_logs WHERE source = 'github' ORDER BY \"timestamp\"",
-    )
-    .fetch_all(&db.pool)
-    .await
-    .unwrap();
+    let logs: Vec<(i32, i32)> = logs(&db.pool)
+        .await
+        .iter()
+        .filter(|l| l.source == "github")
+        .map(|l| (l.records_imported, l.records_failed))
+        .collect();
     assert_eq!(logs, [(1, 7), (0, 0)]);
 
     // A dry run writes nothing.
@@ -526,7 +446,7 @@ async fn bad_repositories_are_skipped_and_reported() {
     );
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("Dry run (nothing written)"));
-    assert_eq!(names(&db.pool).await.len(), 1);
+    assert_eq!(project_names(&db.pool).await.len(), 1);
 }
 
 #[tokio::test]
@@ -597,7 +517,7 @@ async fn org_import_follows_pages_sends_the_token_and_waits_out_a_rate_limit() {
     let retried = requests[1].at.duration_since(UNIX_EPOCH).unwrap().as_secs();
     assert!(retried >= reset, "retried at {retried}, reset at {reset}");
 
-    let mut got = names(&db.pool).await;
+    let mut got = project_names(&db.pool).await;
     got.sort();
     assert_eq!(
         got,
@@ -615,13 +535,10 @@ async fn org_import_follows_pages_sends_the_token_and_waits_out_a_rate_limit() {
             .await
             .unwrap();
     assert_eq!(status, "deferred");
-    let (meta, source): (serde_json::Value, String) = sqlx::query_as(
-        "SELECT metadata, source::text FROM import_logs ORDER BY \"timestamp\" DESC LIMIT 1",
-    )
-    .fetch_one(&db.pool)
-    .await
-    .unwrap();
-    assert_eq!(source, "github");
+    let logs = logs(&db.pool).await;
+    let log = logs.last().unwrap();
+    assert_eq!(log.source, "github");
+    let meta = &log.metadata;
     assert_eq!(meta["file"], "org:acme-robotics");
     assert_eq!(meta["api_url"], server.base.as_str());
     assert_eq!(meta["requests"], 3);
@@ -758,11 +675,9 @@ async fn a_long_rate_limit_fails_with_when_to_retry() {
         run.stderr
     );
     assert_eq!(server.requests().len(), 1);
-    let (imported, errors): (i32, Vec<String>) =
-        sqlx::query_as("SELECT records_imported, errors FROM import_logs WHERE source = 'github'")
-            .fetch_one(&db.pool)
-            .await
-            .unwrap();
+    let logs = logs(&db.pool).await;
+    let log = logs.iter().find(|l| l.source == "github").unwrap();
+    let (imported, errors) = (log.records_imported, &log.errors);
     assert_eq!(imported, 0);
     assert!(
         errors[0].starts_with("GitHub's rate limit is used up"),

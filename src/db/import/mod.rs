@@ -1,0 +1,159 @@
+//! The SQL of `ctodash import`: look-ups for validation, the bulk load of
+//! validated CSV rows, the GitHub upserts, and the `import_logs` row.
+//!
+//! A CSV load is one transaction: the good rows are COPYed into a temporary
+//! staging table, then one `UPDATE … FROM` changes the existing rows that differ
+//! and one `INSERT … SELECT` adds the new ones. It is not a single
+//! `INSERT … ON CONFLICT DO UPDATE` because the bugs' BEFORE INSERT trigger fills
+//! `sla_hours`, `resolved_at` and `created_at` into `excluded`, so an upsert could
+//! not tell "empty in the file" from "computed by the trigger" and would, for
+//! example, move the `resolved_at` of every shipped bug to now on each re-import.
+//! Rows whose values are all unchanged are not touched, so a re-import of the same
+//! file bumps no bug `version` and so causes no spurious edit conflicts in
+//! dashboards that are open.
+//!
+//! The bug load is in `bugs`, the project load in `projects`, the GitHub
+//! upsert in `repos`; the look-ups, the actor, the `import_logs` row and the
+//! staging helpers both loads use are here.
+
+mod bugs;
+mod projects;
+mod repos;
+
+pub use bugs::{BugColumns, BugRow, load_bugs};
+pub use projects::{ProjectColumns, ProjectRow, load_projects};
+pub use repos::{RepoMetrics, RepoUpsert, upsert_repo};
+
+use crate::domain::{ImportSource, ProjectStatus};
+use sqlx::PgConnection;
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// `lower(email)` → user id, for resolving `assignedTo`.
+pub async fn user_ids_by_email(conn: &mut PgConnection) -> sqlx::Result<HashMap<String, Uuid>> {
+    let rows: Vec<(String, Uuid)> = sqlx::query_as("SELECT lower(email), id FROM users")
+        .fetch_all(conn)
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// A project already in the database, for matching imported rows to it.
+#[derive(Debug, Clone)]
+pub struct ExistingProject {
+    pub id: Uuid,
+    pub name: String,
+    pub github_url: Option<String>,
+    pub status: ProjectStatus,
+}
+
+pub async fn existing_projects(conn: &mut PgConnection) -> sqlx::Result<Vec<ExistingProject>> {
+    let rows: Vec<(Uuid, String, Option<String>, String)> = sqlx::query_as(
+        "SELECT id, name, github_url, status::text FROM projects ORDER BY created_at, id",
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, name, github_url, status)| ExistingProject {
+            id,
+            name,
+            github_url,
+            status: status.parse().unwrap_or(ProjectStatus::Active),
+        })
+        .collect())
+}
+
+/// How many of these bug numbers already exist (a dry run's "would update").
+pub async fn count_existing_bugs(conn: &mut PgConnection, numbers: &[String]) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT count(*) FROM bugs WHERE bug_number = ANY($1)")
+        .bind(numbers)
+        .fetch_one(conn)
+        .await
+}
+
+/// Declares who is importing, so the history trigger records the actor.
+/// Transaction-local, like the dashboard's edits.
+pub async fn set_actor(conn: &mut PgConnection, actor: Uuid) -> sqlx::Result<()> {
+    sqlx::query("SELECT set_config('ctodash.actor', $1, true)")
+        .bind(actor.to_string())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// What a load did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LoadCounts {
+    pub inserted: u64,
+    pub updated: u64,
+    /// Existing rows whose values were already those of the file.
+    pub unchanged: u64,
+}
+
+/// The one `import_logs` row of a run.
+#[derive(Debug, Clone)]
+pub struct ImportLog {
+    pub source: ImportSource,
+    pub records_imported: i32,
+    pub records_failed: i32,
+    pub errors: Vec<String>,
+    pub metadata: serde_json::Value,
+}
+
+pub async fn write_log(conn: &mut PgConnection, log: &ImportLog) -> sqlx::Result<Uuid> {
+    sqlx::query_scalar(
+        "INSERT INTO import_logs (source, records_imported, records_failed, errors, metadata) \
+         VALUES ($1::import_source, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(log.source.as_str())
+    .bind(log.records_imported)
+    .bind(log.records_failed)
+    .bind(&log.errors)
+    .bind(&log.metadata)
+    .fetch_one(conn)
+    .await
+}
+
+/// `UPDATE table alias SET … FROM stage s WHERE join AND (old values) IS
+/// DISTINCT FROM (new values)`: only rows that really change are written.
+fn update_sql(table: &str, alias: &str, sets: &[(&str, &str)], join: &str, stage: &str) -> String {
+    let assignments: Vec<String> = sets.iter().map(|(c, e)| format!("{c} = {e}")).collect();
+    let old: Vec<String> = sets.iter().map(|(c, _)| format!("{alias}.{c}")).collect();
+    let new: Vec<&str> = sets.iter().map(|(_, e)| *e).collect();
+    format!(
+        "UPDATE {table} {alias} SET {} FROM {stage} s WHERE {join} \
+         AND ROW({}) IS DISTINCT FROM ROW({})",
+        assignments.join(", "),
+        old.join(", "),
+        new.join(", ")
+    )
+}
+
+async fn copy_in(conn: &mut PgConnection, statement: &str, text: String) -> sqlx::Result<u64> {
+    let mut copy = conn.copy_in_raw(statement).await?;
+    if !text.is_empty() {
+        copy.send(text.into_bytes()).await?;
+    }
+    copy.finish().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn update_touches_only_changed_rows() {
+        let sql = update_sql(
+            "bugs",
+            "b",
+            &[("title", "s.title"), ("x", "s.x")],
+            "j",
+            "st",
+        );
+        assert_eq!(
+            sql,
+            "UPDATE bugs b SET title = s.title, x = s.x FROM st s WHERE j \
+             AND ROW(b.title, b.x) IS DISTINCT FROM ROW(s.title, s.x)"
+        );
+    }
+}
