@@ -20,7 +20,10 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(dispatch(&cli, &cfg)) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => fail(&e),
+        Err(e) => match e.downcast_ref::<commands::Finished>() {
+            Some(done) => ExitCode::from(done.code),
+            None => fail(&e),
+        },
     }
 }
 

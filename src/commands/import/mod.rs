@@ -31,7 +31,7 @@ use color_eyre::eyre::{Result, WrapErr, eyre};
 use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool};
 use std::collections::HashMap;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::time::Instant;
 use uuid::Uuid;
 
@@ -117,11 +117,7 @@ pub(crate) async fn finish(report: &ImportReport, format: DataFormat, pool: PgPo
     match (report.exit_code(), fatal) {
         (0, _) => Ok(()),
         (1, Some(f)) => Err(eyre!("{f}")),
-        (code, _) => {
-            let _ = std::io::stdout().flush();
-            let _ = std::io::stderr().flush();
-            std::process::exit(i32::from(code))
-        }
+        (code, _) => Err(super::Finished { code }.into()),
     }
 }
 
