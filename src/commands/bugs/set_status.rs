@@ -1,0 +1,136 @@
+//! `bugs set-status`: the dashboard's status edit from the shell, same transaction and checks.
+
+use super::{load_detail, parse_bug_number, parse_new_status};
+use crate::app::model::BugRow;
+use crate::app::msg::SaveOutcome;
+use crate::cli::BugsSetStatusArgs;
+use crate::config::Config;
+use crate::db::edit::{EditContext, change_status};
+use crate::db::{self, SchemaPolicy};
+use crate::domain::BugStatus;
+use color_eyre::eyre::{Result, bail, eyre};
+use sqlx::PgPool;
+
+pub(super) async fn set_status_command(cfg: &Config, args: &BugsSetStatusArgs) -> Result<()> {
+    let number = parse_bug_number(&args.bug)?;
+    let to = parse_new_status(&args.status)?;
+    if cfg.read_only {
+        bail!(
+            "refusing to change {number}: this session is read-only (--read-only, or \
+             read_only = true in the config file), so nothing was written. Run the command \
+             without --read-only (and without read_only = true in the config) to change bugs"
+        );
+    }
+    let Some(email) = cfg.user.as_deref().map(str::trim).filter(|e| !e.is_empty()) else {
+        bail!(
+            "refusing to change {number}: ctodash does not know who you are, and every change \
+             is recorded with its author, so nothing was written. Pass --user EMAIL, set \
+             CTODASH_USER, or put user = \"EMAIL\" in the config file; the email must be a row \
+             in the users table"
+        );
+    };
+    let db = db::open(cfg, SchemaPolicy::MigrateOwned).await?;
+    let mut conn = db.pool.acquire().await?;
+    let Some(me) = db::users::find_by_email(&mut conn, email).await? else {
+        bail!(
+            "refusing to change {number}: there is no user with the email {email} in {}, so \
+             nothing was written. Use the email of an existing user (see `SELECT email FROM \
+             users`), or add yourself to the users table first",
+            db.found.display
+        );
+    };
+    let detail = load_detail(&mut conn, number, &db.found.display).await?;
+    drop(conn);
+    let ctx = EditContext::new(me);
+    let done = apply_status(&db.pool, &ctx, &detail.row, to).await?;
+    println!("{done}");
+    Ok(())
+}
+
+/// Writes `to` over `seen` (the row as it was read) with the dashboard's
+/// transaction; the line to print, or the refusal / conflict as an error.
+pub async fn apply_status(
+    pool: &PgPool,
+    ctx: &EditContext,
+    seen: &BugRow,
+    to: BugStatus,
+) -> Result<String> {
+    let outcome = change_status(pool, ctx, seen, to).await?;
+    outcome_report(&outcome)
+}
+
+/// What `set-status` prints for an outcome: "BUG-1001: in_progress → verified
+/// (version 7)", or an error paragraph saying that nothing was written and
+/// why — for a conflict, what changed and that re-running applies the
+/// change to the current row.
+pub fn outcome_report(outcome: &SaveOutcome) -> Result<String> {
+    match outcome {
+        SaveOutcome::Saved { before, after } => Ok(format!(
+            "{}: {} → {} (version {})",
+            after.number, before.status, after.status, after.version
+        )),
+        SaveOutcome::Conflict {
+            wanted,
+            mine,
+            theirs,
+            changes,
+        } => Err(eyre!(
+            "{} changed while this command was changing it (version {} → {}): {}. Nothing was \
+             written. Run the same command again to apply {wanted} to the bug as it is now; it \
+             will be checked against its current status ({})",
+            theirs.number,
+            mine.version,
+            theirs.version,
+            changes.join("; "),
+            theirs.status
+        )),
+        SaveOutcome::Failed { bug, error } => Err(eyre!("{bug}: {error}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::commands::bugs::fixtures::row;
+
+    #[test]
+    fn outcomes_are_reported() {
+        let before = row();
+        let after = BugRow {
+            status: BugStatus::Verified,
+            version: 3,
+            ..row()
+        };
+        let ok = outcome_report(&SaveOutcome::Saved {
+            before,
+            after: after.clone(),
+        })
+        .unwrap();
+        assert_eq!(ok, "BUG-1001: in_progress → verified (version 3)");
+        let e = outcome_report(&SaveOutcome::Conflict {
+            wanted: BugStatus::Shipped,
+            mine: row(),
+            theirs: after,
+            changes: vec!["status: in_progress → verified by Grace Hopper 2m ago".into()],
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("version 2 → 3"), "{e}");
+        assert!(e.contains("by Grace Hopper"), "{e}");
+        assert!(e.contains("Nothing was written"), "{e}");
+        assert!(
+            e.contains("Run the same command again to apply shipped"),
+            "{e}"
+        );
+        let e = outcome_report(&SaveOutcome::Failed {
+            bug: "BUG-1001".into(),
+            error: "this session is read-only: nothing was written".into(),
+        })
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            e,
+            "BUG-1001: this session is read-only: nothing was written"
+        );
+    }
+}
