@@ -23,7 +23,9 @@ fn main() {
         let mut r = rows[i % rows.len()].clone();
         r.number = format!("BUG-{}", 20_000 + i);
         app.table.rows.push(r);
-        app.portfolio.rows.push(projects[i % projects.len()].clone());
+        app.portfolio
+            .rows
+            .push(projects[i % projects.len()].clone());
     }
     app.table.viewport = 40;
     let theme = ctodash::ui::Theme::colour();
