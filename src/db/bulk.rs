@@ -4,6 +4,8 @@
 //! itself, and the summary table is rebuilt afterwards).
 
 use sqlx::{PgConnection, Postgres, Transaction};
+use std::collections::VecDeque;
+use std::sync::Mutex;
 
 pub const USERS_COPY: &str =
     "COPY users (id, email, name, role, created_at, updated_at) FROM STDIN";
@@ -107,32 +109,63 @@ pub async fn drop_secondary_indexes(
     Ok(rows.into_iter().map(|(_, def)| def).collect())
 }
 
-async fn create_indexes(conn: &mut PgConnection, definitions: &[&String]) -> sqlx::Result<()> {
+/// Builds indexes taken one at a time from `queue` until it is empty, so two
+/// connections sharing the queue finish at about the same time.
+async fn create_indexes(
+    conn: &mut PgConnection,
+    queue: &Mutex<VecDeque<String>>,
+) -> sqlx::Result<()> {
+    // Each connection keeps one core busy; parallel workers would only make
+    // the two builds fight over the same two cores.
     sqlx::query("SET maintenance_work_mem = '1GB'")
         .execute(&mut *conn)
         .await?;
-    for def in definitions {
-        sqlx::query(sqlx::AssertSqlSafe(def.to_string()))
+    sqlx::query("SET max_parallel_maintenance_workers = 0")
+        .execute(&mut *conn)
+        .await?;
+    loop {
+        let next = queue.lock().ok().and_then(|mut q| q.pop_front());
+        let Some(def) = next else { break };
+        sqlx::query(sqlx::AssertSqlSafe(def))
             .execute(&mut *conn)
             .await?;
     }
     sqlx::query("RESET maintenance_work_mem")
         .execute(&mut *conn)
         .await?;
+    sqlx::query("RESET max_parallel_maintenance_workers")
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
-/// Builds the indexes on two connections at once. Trigram (GIN) builds are
-/// single-threaded and the slowest, so they go to one side and the B-trees
-/// (which use parallel workers) to the other.
+/// Rough build cost, largest first: trigram (GIN) builds are single-threaded
+/// and by far the slowest, then the history table (3× the rows of bugs), then
+/// whole-table B-trees, then partial ones over open bugs.
+fn build_rank(definition: &str) -> u8 {
+    if definition.contains("USING gin") {
+        0
+    } else if definition.contains(" ON public.bug_history ") {
+        1
+    } else if !definition.contains(" WHERE ") {
+        2
+    } else {
+        3
+    }
+}
+
+/// Builds the indexes on two connections at once, each taking the next index
+/// from one queue ordered largest first (longest-job-first keeps the two sides
+/// within one small index of each other).
 pub async fn create_indexes_in_parallel(
     a: &mut PgConnection,
     b: &mut PgConnection,
     definitions: &[String],
 ) -> sqlx::Result<()> {
-    let (gin, btree): (Vec<&String>, Vec<&String>) =
-        definitions.iter().partition(|d| d.contains("USING gin"));
-    let (first, second) = tokio::join!(create_indexes(a, &gin), create_indexes(b, &btree));
+    let mut ordered = definitions.to_vec();
+    ordered.sort_by_key(|d| build_rank(d));
+    let queue = Mutex::new(VecDeque::from(ordered));
+    let (first, second) = tokio::join!(create_indexes(a, &queue), create_indexes(b, &queue));
     first.and(second)
 }
 
