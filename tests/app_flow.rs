@@ -83,6 +83,21 @@ fn page_generation(cmds: &[Command]) -> Option<u64> {
 }
 
 #[test]
+fn the_clock_alone_reloads_only_what_time_changes() {
+    let mut app = loaded_app(Identity::User(me()), 30);
+    // An idle minute with push working: the KPIs' windows and SLA breaches move,
+    // the rows on screen do not.
+    let cmds = update(&mut app, Msg::ClockDue);
+    assert_eq!(cmds, vec![Command::LoadKpis]);
+    // Filtered to breached bugs, the rows themselves depend on the clock.
+    app.table.query.filter.sla_breached_only = true;
+    let cmds = update(&mut app, Msg::ClockDue);
+    assert!(cmds.contains(&Command::LoadKpis));
+    assert!(page_generation(&cmds).is_some(), "{cmds:?}");
+    assert!(!cmds.contains(&Command::LoadPortfolio));
+}
+
+#[test]
 fn first_refresh_asks_for_everything_once() {
     let mut app = App::new(now(), Identity::User(me()), "test".into());
     let cmds = update(&mut app, Msg::RefreshDue);

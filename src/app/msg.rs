@@ -17,6 +17,9 @@ pub enum Msg {
     Tick(DateTime<Utc>),
     /// Time to reload everything (periodic refresh, or after a reconnect).
     RefreshDue,
+    /// Time has passed with no change announced: reload only what the clock
+    /// alone changes (the KPIs' windows and SLA breaches).
+    ClockDue,
     /// The database announced changes (LISTEN/NOTIFY, bursts coalesced).
     DataChanged(Changes),
     /// Whether push notifications are flowing; without them the runtime polls.

@@ -21,6 +21,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
             vec![]
         }
         Msg::RefreshDue => refresh_all(app),
+        Msg::ClockDue => clock_due(app),
         Msg::DataChanged(changes) => on_changed(app, changes),
         Msg::Push { live } => {
             app.push_live = live;
@@ -77,6 +78,18 @@ pub fn refresh_all(app: &mut App) -> Vec<Command> {
 
 /// Reloads only what a change can affect: project edits touch the portfolio and
 /// the KPIs' money, user edits the names in the table, bug edits everything.
+/// With push working, rows only change when a change is announced; what moves
+/// by itself is time: SLA breaches, the 7-day and 30-day KPI windows, and the
+/// rows of a table filtered to breached bugs. Ages and countdowns on screen are
+/// drawn against the local clock and need no query.
+fn clock_due(app: &mut App) -> Vec<Command> {
+    let mut cmds = vec![Command::LoadKpis];
+    if app.table.query.filter.sla_breached_only && !app.table.loading {
+        cmds.extend(table_nav::reload(app));
+    }
+    cmds
+}
+
 fn on_changed(app: &mut App, changes: Changes) -> Vec<Command> {
     if changes.bugs {
         return refresh_all(app);

@@ -27,8 +27,12 @@ use tokio::sync::mpsc::{self, UnboundedSender};
 use tokio::sync::oneshot;
 use worker::Worker;
 
-/// How often an idle dashboard re-reads everything while push updates flow.
-const SAFETY_POLL: Duration = Duration::from_secs(60);
+/// While push updates flow: how often an idle dashboard re-reads what the
+/// clock alone changes (KPI windows, SLA breaches)…
+const CLOCK_POLL: Duration = Duration::from_secs(60);
+/// …and how often it re-reads everything anyway, as a safety net (and for the
+/// portfolio's activity-based risk, which moves by the day).
+const SAFETY_POLL: Duration = Duration::from_secs(600);
 
 pub async fn run(cfg: &Config) -> Result<()> {
     let mut guard = terminal::enter().wrap_err("could not take over the terminal")?;
@@ -48,9 +52,10 @@ pub async fn run(cfg: &Config) -> Result<()> {
 
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    // Poll slowly while changes are pushed to us (a safety net), at
-    // `refresh_seconds` while they are not.
+    // Poll slowly while changes are pushed to us, at `refresh_seconds` while
+    // they are not.
     let mut last_reload = tokio::time::Instant::now();
+    let mut last_poll = last_reload;
 
     let result: Result<()> = async {
         loop {
@@ -63,11 +68,17 @@ pub async fn run(cfg: &Config) -> Result<()> {
             if app.should_quit {
                 return Ok(());
             }
-            let poll_every = if app.push_live { SAFETY_POLL } else { cfg.refresh };
+            let poll_every = if app.push_live { CLOCK_POLL } else { cfg.refresh };
             let msg = tokio::select! {
                 Some(msg) = rx.recv() => msg,
                 _ = tick.tick() => Msg::Tick(Utc::now()),
-                _ = tokio::time::sleep_until(last_reload + poll_every), if live.is_some() => Msg::RefreshDue,
+                _ = tokio::time::sleep_until(last_poll + poll_every), if live.is_some() => {
+                    if !app.push_live || last_reload.elapsed() >= SAFETY_POLL {
+                        Msg::RefreshDue
+                    } else {
+                        Msg::ClockDue
+                    }
+                }
                 ready = &mut ready_rx, if live.is_none() => {
                     let session: Session = match ready {
                         Ok(Ok(session)) => session,
@@ -96,6 +107,9 @@ pub async fn run(cfg: &Config) -> Result<()> {
             for msg in std::iter::once(msg).chain(std::iter::from_fn(|| rx.try_recv().ok())) {
                 if matches!(msg, Msg::RefreshDue | Msg::DataChanged(_) | Msg::ConnectionUp) {
                     last_reload = tokio::time::Instant::now();
+                }
+                if matches!(msg, Msg::RefreshDue | Msg::ClockDue | Msg::DataChanged(_) | Msg::ConnectionUp) {
+                    last_poll = tokio::time::Instant::now();
                 }
                 handle(&mut app, live.as_mut().map(|l| &mut l.0), msg);
             }
