@@ -1,21 +1,23 @@
-#![allow(dead_code)] // shared by import_csv and import_github, each using a subset
+#![allow(dead_code)] // shared by the import_csv_* and import_github_* tests, each using a subset
 //! Helpers of the import tests: the real `ctodash` binary run from the crate
-//! root against a test database (with stdin when a test pipes a file in), and
-//! readers of what an import left behind: row counts, project names and the
-//! `import_logs` rows. A test includes it as
+//! root against a test database (with stdin when a test pipes a file in), the
+//! sample files in assets/csv/ and assets/github/ with the users and projects
+//! the CSV samples expect, and readers of what an import left behind: row
+//! counts, project names and the `import_logs` rows. A test includes it as
 //! `#[path = "common/import.rs"] mod import_common;`; `Run` and `count` are
 //! those of `cli.rs`.
 
 #[path = "cli.rs"]
 mod cli;
 
+#[allow(unused_imports)] // import_github_api.rs reads no counts
 pub use cli::{Run, count};
 
 use chrono::{DateTime, TimeZone, Utc};
 use ctodash::db::testing::TestDb;
 use sqlx::PgPool;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use uuid::Uuid;
 
@@ -92,6 +94,52 @@ pub fn import(db: &TestDb, kind: &str, file: &str, extra: &[&str]) -> Run {
     args.extend_from_slice(extra);
     args.push(file);
     ctodash(db, &args, &[], None)
+}
+
+/// `assets/csv/NAME`, relative to the crate root the binary runs from.
+pub fn csv_asset(name: &str) -> String {
+    format!("assets/csv/{name}")
+}
+
+/// The bytes of `assets/csv/NAME`.
+pub fn csv_asset_bytes(name: &str) -> Vec<u8> {
+    std::fs::read(Path::new(ROOT).join("assets/csv").join(name)).expect("read asset")
+}
+
+/// The text of `assets/github/PATH`, a recorded GitHub API answer.
+pub fn github_asset(path: &str) -> String {
+    std::fs::read_to_string(PathBuf::from(ROOT).join("assets/github").join(path)).unwrap()
+}
+
+/// Adds a user with `role` (a `user_role` value) and returns its id.
+pub async fn add_user(pool: &PgPool, email: &str, name: &str, role: &str) -> Uuid {
+    sqlx::query_scalar(
+        "INSERT INTO users (email, name, role) VALUES ($1, $2, $3::user_role) RETURNING id",
+    )
+    .bind(email)
+    .bind(name)
+    .bind(role)
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+/// A fresh database with the sample users (cto@example.com, whose id is
+/// returned, and grace.hopper@example.com) and the projects of
+/// assets/csv/projects_sample.csv imported.
+pub async fn with_sample_projects() -> (TestDb, Uuid) {
+    let db = TestDb::new().await;
+    let cto = add_user(&db.pool, "cto@example.com", "Ada Lovelace", "cto").await;
+    add_user(
+        &db.pool,
+        "grace.hopper@example.com",
+        "Grace Hopper",
+        "engineer",
+    )
+    .await;
+    let run = import(&db, "projects", &csv_asset("projects_sample.csv"), &[]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    (db, cto)
 }
 
 pub fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> DateTime<Utc> {
