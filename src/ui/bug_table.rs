@@ -3,6 +3,7 @@
 //! display width; as the pane narrows, whole columns go (project, assignee,
 //! age, priority, status) before the title gets cramped.
 
+use super::grid::Grid;
 use super::text::{clean, count_label, styled, truncate, width};
 use super::theme::{BLOCKER_MARK, BREACH_MARK, Theme, severity_tag};
 use super::{pane_block, scrollbar};
@@ -10,9 +11,9 @@ use crate::app::model::BugRow;
 use crate::app::state::{App, Connection};
 use crate::domain::{SlaState, format_duration_short, sla_state};
 use ratatui::Frame;
-use ratatui::layout::{Alignment, Constraint, Rect};
-use ratatui::text::{Line, Span, Text};
-use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
+use ratatui::layout::{Alignment, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Col {
@@ -191,7 +192,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: 
         .unwrap_or(0)
         .max(3) as u16;
     let cols = columns(inner.width, number_w);
-    let header = Row::new(cols.iter().map(|(c, _)| header_cell(*c))).style(theme.table_header);
+    let header: Vec<Line> = cols.iter().map(|(c, _)| header_cell(*c)).collect();
     // Centred scrolling: the selection keeps rows of context on both sides,
     // and the same selection always draws the same way (render keeps no state).
     // Only the rows on screen are built, not the whole loaded window.
@@ -202,19 +203,24 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: 
         .min(t.rows.len().saturating_sub(visible));
     let on_screen = &t.rows[offset..(offset + visible).min(t.rows.len())];
     let rows = on_screen.iter().map(|r| row(r, &cols, app, theme));
-    let widths: Vec<Constraint> = cols.iter().map(|(_, w)| Constraint::Length(*w)).collect();
-    let highlight = if focused {
-        theme.selected_row
-    } else {
-        theme.selected_row_unfocused
+    let widths: Vec<u16> = cols.iter().map(|(_, w)| *w).collect();
+    let grid = Grid {
+        widths: &widths,
+        spacing: SPACING,
+        header_style: theme.table_header,
+        highlight: if focused {
+            theme.selected_row
+        } else {
+            theme.selected_row_unfocused
+        },
     };
-    let table = Table::new(rows, widths)
-        .header(header)
-        .column_spacing(SPACING)
-        .row_highlight_style(highlight);
-
-    let mut state = TableState::default().with_selected(Some(selected - offset));
-    frame.render_stateful_widget(table, inner, &mut state);
+    grid.render(
+        inner,
+        frame.buffer_mut(),
+        &header,
+        rows,
+        Some(selected - offset),
+    );
 
     if let Some(total) = t.total {
         scrollbar(
@@ -229,28 +235,27 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: 
     }
 }
 
-fn header_cell(c: Col) -> Cell<'static> {
-    let text = Text::from(c.header());
-    Cell::from(if c == Col::Priority {
+fn header_cell(c: Col) -> Line<'static> {
+    let text = Line::from(c.header());
+    if c == Col::Priority {
         text.right_aligned()
     } else {
         text
-    })
+    }
 }
 
-fn row<'a>(r: &'a BugRow, cols: &[(Col, u16)], app: &App, theme: &Theme) -> Row<'a> {
-    Row::new(
-        cols.iter()
-            .map(|(c, w)| cell(r, *c, usize::from(*w), app, theme)),
-    )
+fn row<'a>(r: &'a BugRow, cols: &[(Col, u16)], app: &App, theme: &Theme) -> Vec<Line<'a>> {
+    cols.iter()
+        .map(|(c, w)| cell(r, *c, usize::from(*w), app, theme))
+        .collect()
 }
 
-fn cell<'a>(r: &'a BugRow, c: Col, w: usize, app: &App, theme: &Theme) -> Cell<'a> {
-    let none = || Cell::from(styled("—", theme.muted));
+fn cell<'a>(r: &'a BugRow, c: Col, w: usize, app: &App, theme: &Theme) -> Line<'a> {
+    let none = || Line::from(styled("—", theme.muted));
     match c {
-        Col::Number => Cell::from(r.number.as_str()),
-        Col::Severity => Cell::from(styled(severity_tag(r.severity), theme.severity(r.severity))),
-        Col::Status => Cell::from(styled(r.status.as_str(), theme.text)),
+        Col::Number => Line::from(r.number.as_str()),
+        Col::Severity => Line::from(styled(severity_tag(r.severity), theme.severity(r.severity))),
+        Col::Status => Line::from(styled(r.status.as_str(), theme.text)),
         Col::Title => {
             let mut spans = Vec::with_capacity(2);
             let mut room = w;
@@ -259,17 +264,17 @@ fn cell<'a>(r: &'a BugRow, c: Col, w: usize, app: &App, theme: &Theme) -> Cell<'
                 room = room.saturating_sub(2);
             }
             spans.push(Span::raw(truncate(&clean(&r.title), room).into_owned()));
-            Cell::from(Line::from(spans))
+            Line::from(spans)
         }
         Col::Assignee => match &r.assignee {
-            Some(a) => Cell::from(truncate(&clean(a), w).into_owned()),
+            Some(a) => Line::from(truncate(&clean(a), w).into_owned()),
             None => none(),
         },
         Col::Project => match &r.project {
-            Some(p) => Cell::from(truncate(&clean(p), w).into_owned()),
+            Some(p) => Line::from(truncate(&clean(p), w).into_owned()),
             None => none(),
         },
-        Col::Age => Cell::from(styled(
+        Col::Age => Line::from(styled(
             format_duration_short(app.now - r.created_at),
             theme.muted,
         )),
@@ -282,11 +287,11 @@ fn cell<'a>(r: &'a BugRow, c: Col, w: usize, app: &App, theme: &Theme) -> Cell<'
             } else {
                 " "
             };
-            Cell::from(styled(
+            Line::from(styled(
                 format!("{mark} {}", state.label()),
                 theme.sla(&state),
             ))
         }
-        Col::Priority => Cell::from(Text::from(r.priority.to_string()).right_aligned()),
+        Col::Priority => Line::from(r.priority.to_string()).right_aligned(),
     }
 }

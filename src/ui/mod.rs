@@ -35,6 +35,7 @@
 mod bug_detail;
 mod bug_table;
 mod footer;
+mod grid;
 mod header;
 mod help;
 mod kpis;

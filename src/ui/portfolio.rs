@@ -2,6 +2,7 @@
 //! bug counts and risk. Wide screens spread the columns out instead of
 //! stretching the name; narrow ones drop the money columns first.
 
+use super::grid::Grid;
 use super::pane_block;
 use super::text::{clean, styled, truncate, width};
 use super::theme::Theme;
@@ -10,10 +11,10 @@ use crate::app::state::App;
 use crate::domain::Severity;
 use crate::format::{count, money_short};
 use ratatui::Frame;
-use ratatui::layout::{Alignment, Constraint, Rect};
+use ratatui::layout::{Alignment, Rect};
 use ratatui::style::Style;
-use ratatui::text::{Line, Text};
-use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
+use ratatui::text::Line;
+use ratatui::widgets::Paragraph;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Col {
@@ -203,11 +204,14 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: 
         .unwrap_or(0)
         .min(usize::from(NAME_MAX)) as u16;
     let fit = fit(inner.width, longest);
-    let header = Row::new(fit.cols.iter().map(|(c, _)| {
-        let t = Text::from(c.header());
-        Cell::from(if c.numeric() { t.right_aligned() } else { t })
-    }))
-    .style(theme.table_header);
+    let header: Vec<Line> = fit
+        .cols
+        .iter()
+        .map(|(c, _)| {
+            let t = Line::from(c.header());
+            if c.numeric() { t.right_aligned() } else { t }
+        })
+        .collect();
     // Only the rows on screen are built: a portfolio of 1,000 projects must
     // not cost 1,000 rows of cells every frame.
     let visible = usize::from(inner.height.saturating_sub(1)).max(1);
@@ -218,41 +222,41 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: 
     let rows = p.rows[offset..(offset + visible).min(p.rows.len())]
         .iter()
         .map(|r| {
-            Row::new(
-                fit.cols
-                    .iter()
-                    .map(|(c, w)| cell(r, *c, usize::from(*w), fit.bar, theme)),
-            )
+            fit.cols
+                .iter()
+                .map(|(c, w)| cell(r, *c, usize::from(*w), fit.bar, theme))
+                .collect::<Vec<_>>()
         });
-    let widths: Vec<Constraint> = fit
-        .cols
-        .iter()
-        .map(|(_, w)| Constraint::Length(*w))
-        .collect();
-    let highlight = if focused {
-        theme.selected_row
-    } else {
-        theme.selected_row_unfocused
+    let widths: Vec<u16> = fit.cols.iter().map(|(_, w)| *w).collect();
+    let grid = Grid {
+        widths: &widths,
+        spacing: fit.spacing,
+        header_style: theme.table_header,
+        highlight: if focused {
+            theme.selected_row
+        } else {
+            theme.selected_row_unfocused
+        },
     };
-    let table = Table::new(rows, widths)
-        .header(header)
-        .column_spacing(fit.spacing)
-        .row_highlight_style(highlight);
-
-    let mut state = TableState::default().with_selected(Some(selected - offset));
-    frame.render_stateful_widget(table, inner, &mut state);
+    grid.render(
+        inner,
+        frame.buffer_mut(),
+        &header,
+        rows,
+        Some(selected - offset),
+    );
 }
 
-fn right(s: String, style: Style) -> Cell<'static> {
-    Cell::from(Text::from(Line::from(styled(s, style))).right_aligned())
+fn right(s: String, style: Style) -> Line<'static> {
+    Line::from(styled(s, style)).right_aligned()
 }
 
-fn cell(r: &ProjectRow, c: Col, w: usize, bar: u16, theme: &Theme) -> Cell<'static> {
+fn cell(r: &ProjectRow, c: Col, w: usize, bar: u16, theme: &Theme) -> Line<'static> {
     let money = |d: Option<rust_decimal::Decimal>| d.map_or_else(|| "—".to_string(), money_short);
     let alarm = |n: i64, style: Style| if n > 0 { style } else { theme.muted };
     match c {
-        Col::Name => Cell::from(truncate(&clean(&r.name), w).into_owned()),
-        Col::Status => Cell::from(styled(r.status.as_str(), theme.text)),
+        Col::Name => Line::from(truncate(&clean(&r.name), w).into_owned()),
+        Col::Status => Line::from(styled(r.status.as_str(), theme.text)),
         Col::Roi => right(
             r.roi_score
                 .map_or_else(|| "—".into(), |d| format!("{:.1}", d)),
@@ -261,20 +265,20 @@ fn cell(r: &ProjectRow, c: Col, w: usize, bar: u16, theme: &Theme) -> Cell<'stat
         Col::Valuation => right(money(r.dcf_valuation), theme.text),
         Col::Arr => right(money(r.arr), theme.text),
         Col::Infra => right(money(r.monthly_infra_cost), theme.text),
-        Col::Milestones => Cell::from(milestones(r, bar, theme)),
+        Col::Milestones => milestones(r, bar, theme),
         Col::Open => right(count(r.open_bugs), theme.text),
         Col::Critical => right(
             count(r.critical_bugs),
             alarm(r.critical_bugs, theme.severity(Severity::Critical)),
         ),
         Col::Blockers => right(count(r.blocker_bugs), alarm(r.blocker_bugs, theme.blocker)),
-        Col::Risk => Cell::from(styled(
+        Col::Risk => Line::from(styled(
             format!("{:>3.0} {}", r.risk.score, r.risk.level),
             theme.risk(r.risk.level),
         )),
         // Each component is 0–100 (open critical bugs, inactivity, overdue
         // milestones), so people can see why a score is high.
-        Col::Factors => Cell::from(styled(
+        Col::Factors => Line::from(styled(
             format!(
                 "bugs{:>4.0} idle{:>4.0} late{:>4.0}",
                 r.risk.critical, r.risk.low_activity, r.risk.overdue_milestones
