@@ -3,7 +3,7 @@
 //! display width; as the pane narrows, whole columns go (project, assignee,
 //! age, priority, status) before the title gets cramped.
 
-use super::grid::Grid;
+use super::grid::{Grid, window};
 use super::text::{clean, count_label, styled, truncate, width};
 use super::theme::{BLOCKER_MARK, BREACH_MARK, Theme, severity_tag};
 use super::{pane_block, scrollbar};
@@ -193,33 +193,16 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: 
         .max(3) as u16;
     let cols = columns(inner.width, number_w);
     let header: Vec<Line> = cols.iter().map(|(c, _)| header_cell(*c)).collect();
-    // Centred scrolling: the selection keeps rows of context on both sides,
-    // and the same selection always draws the same way (render keeps no state).
     // Only the rows on screen are built, not the whole loaded window.
-    let visible = usize::from(inner.height.saturating_sub(1)).max(1);
-    let selected = t.selected.min(t.rows.len() - 1);
-    let offset = selected
-        .saturating_sub(visible / 2)
-        .min(t.rows.len().saturating_sub(visible));
-    let on_screen = &t.rows[offset..(offset + visible).min(t.rows.len())];
-    let rows = on_screen.iter().map(|r| row(r, &cols, app, theme));
+    let win = window(t.rows.len(), t.selected, inner.height);
+    let rows = t.rows[win.rows].iter().map(|r| row(r, &cols, app, theme));
     let widths: Vec<u16> = cols.iter().map(|(_, w)| *w).collect();
-    let grid = Grid {
-        widths: &widths,
-        spacing: SPACING,
-        header_style: theme.table_header,
-        highlight: if focused {
-            theme.selected_row
-        } else {
-            theme.selected_row_unfocused
-        },
-    };
-    grid.render(
+    Grid::new(&widths, SPACING, theme, focused).render(
         inner,
         frame.buffer_mut(),
         &header,
         rows,
-        Some(selected - offset),
+        Some(win.selected),
     );
 
     if let Some(total) = t.total {
@@ -230,7 +213,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: 
             focused,
             total.n as usize,
             t.position() as usize,
-            visible,
+            win.visible,
         );
     }
 }

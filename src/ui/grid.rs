@@ -5,10 +5,38 @@
 //! so all a row needs is each cell's spans written once, clipped to its
 //! column, and the selected row tinted.
 
+use super::theme::Theme;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Alignment, Rect};
 use ratatui::style::Style;
 use ratatui::text::Line;
+use std::ops::Range;
+
+/// Which rows of a list are on screen under a one-line header.
+pub struct Window {
+    /// Indexes into the list; only these rows are built.
+    pub rows: Range<usize>,
+    /// The selected row, counted from the first on screen.
+    pub selected: usize,
+    /// How many rows fit.
+    pub visible: usize,
+}
+
+/// Centred scrolling: the selection keeps rows of context on both sides, and
+/// the same selection always draws the same way (render keeps no state).
+/// `len` must be at least 1.
+pub fn window(len: usize, selected: usize, height: u16) -> Window {
+    let visible = usize::from(height.saturating_sub(1)).max(1);
+    let selected = selected.min(len - 1);
+    let offset = selected
+        .saturating_sub(visible / 2)
+        .min(len.saturating_sub(visible));
+    Window {
+        rows: offset..(offset + visible).min(len),
+        selected: selected - offset,
+        visible,
+    }
+}
 
 /// Column widths (left to right, `spacing` columns apart) and how the header
 /// and the selected row look.
@@ -19,7 +47,22 @@ pub struct Grid<'a> {
     pub highlight: Style,
 }
 
-impl Grid<'_> {
+impl<'a> Grid<'a> {
+    /// The header and highlight of the theme; the highlight is dimmer when the
+    /// pane does not have focus.
+    pub fn new(widths: &'a [u16], spacing: u16, theme: &Theme, focused: bool) -> Self {
+        Grid {
+            widths,
+            spacing,
+            header_style: theme.table_header,
+            highlight: if focused {
+                theme.selected_row
+            } else {
+                theme.selected_row_unfocused
+            },
+        }
+    }
+
     /// Draws `header` on the first line of `area` and `rows` below it, one line
     /// each, until the area is full; row `selected` (counted from the first of
     /// `rows`) gets the highlight over the whole width.
@@ -169,6 +212,22 @@ mod tests {
             g.render(area, &mut got, &header, rows.clone(), Some(1));
             assert_eq!(got, want, "area {area:?}");
         }
+    }
+
+    #[test]
+    fn the_window_centres_the_selection_and_stops_at_the_ends() {
+        // 10 rows fit under the header.
+        let w = window(400, 200, 11);
+        assert_eq!((w.rows, w.selected, w.visible), (195..205, 5, 10));
+        let w = window(400, 2, 11);
+        assert_eq!((w.rows, w.selected), (0..10, 2));
+        let w = window(400, 399, 11);
+        assert_eq!((w.rows, w.selected), (390..400, 9));
+        // Fewer rows than fit, a selection past the end, no height at all.
+        let w = window(3, 7, 11);
+        assert_eq!((w.rows, w.selected), (0..3, 2));
+        let w = window(5, 4, 0);
+        assert_eq!((w.rows, w.selected, w.visible), (4..5, 0, 1));
     }
 
     #[test]

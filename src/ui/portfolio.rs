@@ -2,7 +2,7 @@
 //! bug counts and risk. Wide screens spread the columns out instead of
 //! stretching the name; narrow ones drop the money columns first.
 
-use super::grid::Grid;
+use super::grid::{Grid, window};
 use super::pane_block;
 use super::text::{clean, styled, truncate, width};
 use super::theme::Theme;
@@ -214,36 +214,20 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: 
         .collect();
     // Only the rows on screen are built: a portfolio of 1,000 projects must
     // not cost 1,000 rows of cells every frame.
-    let visible = usize::from(inner.height.saturating_sub(1)).max(1);
-    let selected = p.selected.min(p.rows.len() - 1);
-    let offset = selected
-        .saturating_sub(visible / 2)
-        .min(p.rows.len().saturating_sub(visible));
-    let rows = p.rows[offset..(offset + visible).min(p.rows.len())]
-        .iter()
-        .map(|r| {
-            fit.cols
-                .iter()
-                .map(|(c, w)| cell(r, *c, usize::from(*w), fit.bar, theme))
-                .collect::<Vec<_>>()
-        });
+    let win = window(p.rows.len(), p.selected, inner.height);
+    let rows = p.rows[win.rows].iter().map(|r| {
+        fit.cols
+            .iter()
+            .map(|(c, w)| cell(r, *c, usize::from(*w), fit.bar, theme))
+            .collect::<Vec<_>>()
+    });
     let widths: Vec<u16> = fit.cols.iter().map(|(_, w)| *w).collect();
-    let grid = Grid {
-        widths: &widths,
-        spacing: fit.spacing,
-        header_style: theme.table_header,
-        highlight: if focused {
-            theme.selected_row
-        } else {
-            theme.selected_row_unfocused
-        },
-    };
-    grid.render(
+    Grid::new(&widths, fit.spacing, theme, focused).render(
         inner,
         frame.buffer_mut(),
         &header,
         rows,
-        Some(selected - offset),
+        Some(win.selected),
     );
 }
 
