@@ -5,8 +5,9 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ctodash::app::model::{BugRow, Count, Me};
+use ctodash::app::msg::Changes;
 use ctodash::app::state::{Identity, Overlay, Pane, ReadOnlyReason, Tone};
-use ctodash::app::update::update;
+use ctodash::app::update::{reloads, update};
 use ctodash::app::{App, Command, Loaded, Msg, Page, SaveOutcome};
 use ctodash::domain::{BugStatus, Severity, allowed_transitions};
 use ctodash::query::{PageAnchor, SortKey};
@@ -95,6 +96,36 @@ fn the_clock_alone_reloads_only_what_time_changes() {
     assert!(cmds.contains(&Command::LoadKpis));
     assert!(page_generation(&cmds).is_some(), "{cmds:?}");
     assert!(!cmds.contains(&Command::LoadPortfolio));
+}
+
+#[test]
+fn poll_timers_restart_only_on_messages_that_really_reload() {
+    // `reloads` must agree with what `update` asks for, message by message.
+    let changed = |bugs, projects, users| {
+        Msg::DataChanged(Changes {
+            bugs,
+            projects,
+            users,
+        })
+    };
+    let cases = [
+        Msg::RefreshDue,
+        Msg::ClockDue,
+        Msg::ConnectionUp,
+        changed(true, false, false),
+        changed(false, true, false),
+        changed(false, false, true),
+        Msg::Resize,
+    ];
+    for msg in cases {
+        let mut app = loaded_app(Identity::User(me()), 30);
+        let said = reloads(&app, &msg);
+        let cmds = update(&mut app, msg.clone());
+        let kpis = cmds.contains(&Command::LoadKpis);
+        let everything =
+            kpis && cmds.contains(&Command::LoadPortfolio) && page_generation(&cmds).is_some();
+        assert_eq!(said, (everything, kpis), "{msg:?}: {cmds:?}");
+    }
 }
 
 #[test]

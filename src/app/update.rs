@@ -78,6 +78,22 @@ pub fn refresh_all(app: &mut App) -> Vec<Command> {
 
 /// Reloads only what a change can affect: project edits touch the portfolio and
 /// the KPIs' money, user edits the names in the table, bug edits everything.
+/// Whether `msg`, applied to `app` as it is now, reloads everything and
+/// whether it reloads the KPIs: the runtime restarts its safety and clock
+/// timers only when they really were.
+pub fn reloads(app: &App, msg: &Msg) -> (bool, bool) {
+    match msg {
+        Msg::RefreshDue => (true, true),
+        Msg::ConnectionUp => {
+            let was_down = !matches!(app.connection, Connection::Up);
+            (was_down, was_down)
+        }
+        Msg::DataChanged(c) => (c.bugs, c.bugs || c.projects),
+        Msg::ClockDue => (false, true),
+        _ => (false, false),
+    }
+}
+
 /// With push working, rows only change when a change is announced; what moves
 /// by itself is time: SLA breaches, the 7-day and 30-day KPI windows, and the
 /// rows of a table filtered to breached bugs. Ages and countdowns on screen are

@@ -105,10 +105,11 @@ pub async fn run(cfg: &Config) -> Result<()> {
             // Apply everything already queued before drawing again: a burst of
             // results (or held-down keys) becomes one frame.
             for msg in std::iter::once(msg).chain(std::iter::from_fn(|| rx.try_recv().ok())) {
-                if matches!(msg, Msg::RefreshDue | Msg::DataChanged(_) | Msg::ConnectionUp) {
+                let (everything, kpis) = crate::app::update::reloads(&app, &msg);
+                if everything {
                     last_reload = tokio::time::Instant::now();
                 }
-                if matches!(msg, Msg::RefreshDue | Msg::ClockDue | Msg::DataChanged(_) | Msg::ConnectionUp) {
+                if kpis {
                     last_poll = tokio::time::Instant::now();
                 }
                 handle(&mut app, live.as_mut().map(|l| &mut l.0), msg);
