@@ -7,7 +7,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ctodash::app::model::{BugRow, Count, Me};
 use ctodash::app::msg::Changes;
 use ctodash::app::state::{Identity, Overlay, Pane, ReadOnlyReason, Tone};
-use ctodash::app::update::{reloads, update};
+use ctodash::app::update::{reloaded, update};
 use ctodash::app::{App, Command, Loaded, Msg, Page, SaveOutcome};
 use ctodash::domain::{BugStatus, Severity, allowed_transitions};
 use ctodash::query::{PageAnchor, SortKey};
@@ -100,7 +100,6 @@ fn the_clock_alone_reloads_only_what_time_changes() {
 
 #[test]
 fn poll_timers_restart_only_on_messages_that_really_reload() {
-    // `reloads` must agree with what `update` asks for, message by message.
     let changed = |bugs, projects, users| {
         Msg::DataChanged(Changes {
             bugs,
@@ -108,23 +107,28 @@ fn poll_timers_restart_only_on_messages_that_really_reload() {
             users,
         })
     };
+    let down = || Msg::ConnectionDown {
+        error: "gone".into(),
+    };
+    // (messages fed in order, what the last one reloads: everything, KPIs)
     let cases = [
-        Msg::RefreshDue,
-        Msg::ClockDue,
-        Msg::ConnectionUp,
-        changed(true, false, false),
-        changed(false, true, false),
-        changed(false, false, true),
-        Msg::Resize,
+        (vec![Msg::RefreshDue], (true, true)),
+        (vec![key('r')], (true, true)),
+        (vec![Msg::ClockDue], (false, true)),
+        (vec![Msg::ConnectionUp], (false, false)),
+        (vec![down(), Msg::ConnectionUp], (true, true)),
+        (vec![changed(true, false, false)], (true, true)),
+        (vec![changed(false, true, false)], (false, true)),
+        (vec![changed(false, false, true)], (false, false)),
+        (vec![Msg::Resize], (false, false)),
     ];
-    for msg in cases {
+    for (msgs, want) in cases {
         let mut app = loaded_app(Identity::User(me()), 30);
-        let said = reloads(&app, &msg);
-        let cmds = update(&mut app, msg.clone());
-        let kpis = cmds.contains(&Command::LoadKpis);
-        let everything =
-            kpis && cmds.contains(&Command::LoadPortfolio) && page_generation(&cmds).is_some();
-        assert_eq!(said, (everything, kpis), "{msg:?}: {cmds:?}");
+        let mut cmds = vec![];
+        for msg in msgs.clone() {
+            cmds = update(&mut app, msg);
+        }
+        assert_eq!(reloaded(&cmds), want, "{msgs:?}: {cmds:?}");
     }
 }
 

@@ -76,22 +76,14 @@ pub fn refresh_all(app: &mut App) -> Vec<Command> {
     cmds
 }
 
-/// Reloads only what a change can affect: project edits touch the portfolio and
-/// the KPIs' money, user edits the names in the table, bug edits everything.
-/// Whether `msg`, applied to `app` as it is now, reloads everything and
-/// whether it reloads the KPIs: the runtime restarts its safety and clock
-/// timers only when they really were.
-pub fn reloads(app: &App, msg: &Msg) -> (bool, bool) {
-    match msg {
-        Msg::RefreshDue => (true, true),
-        Msg::ConnectionUp => {
-            let was_down = !matches!(app.connection, Connection::Up);
-            (was_down, was_down)
-        }
-        Msg::DataChanged(c) => (c.bugs, c.bugs || c.projects),
-        Msg::ClockDue => (false, true),
-        _ => (false, false),
-    }
+/// What a batch of commands reloads: (everything, the KPIs). The runtime
+/// restarts its safety and clock timers only when they really were reloaded.
+pub fn reloaded(cmds: &[Command]) -> (bool, bool) {
+    let kpis = cmds.contains(&Command::LoadKpis);
+    let everything = kpis
+        && cmds.contains(&Command::LoadPortfolio)
+        && cmds.iter().any(|c| matches!(c, Command::LoadPage { .. }));
+    (everything, kpis)
 }
 
 /// With push working, rows only change when a change is announced; what moves
@@ -106,6 +98,8 @@ fn clock_due(app: &mut App) -> Vec<Command> {
     cmds
 }
 
+/// Reloads only what a change can affect: project edits touch the portfolio and
+/// the KPIs' money, user edits the names in the table, bug edits everything.
 fn on_changed(app: &mut App, changes: Changes) -> Vec<Command> {
     if changes.bugs {
         return refresh_all(app);

@@ -105,14 +105,13 @@ pub async fn run(cfg: &Config) -> Result<()> {
             // Apply everything already queued before drawing again: a burst of
             // results (or held-down keys) becomes one frame.
             for msg in std::iter::once(msg).chain(std::iter::from_fn(|| rx.try_recv().ok())) {
-                let (everything, kpis) = crate::app::update::reloads(&app, &msg);
+                let (everything, kpis) = handle(&mut app, live.as_mut().map(|l| &mut l.0), msg);
                 if everything {
                     last_reload = tokio::time::Instant::now();
                 }
                 if kpis {
                     last_poll = tokio::time::Instant::now();
                 }
-                handle(&mut app, live.as_mut().map(|l| &mut l.0), msg);
             }
         }
     }
@@ -130,15 +129,19 @@ pub async fn run(cfg: &Config) -> Result<()> {
 
 /// Until the database is open there is no worker: commands are dropped, and the
 /// reload that follows the connection asks for everything again.
-fn handle(app: &mut App, mut worker: Option<&mut Worker>, msg: Msg) {
+/// Returns what the message reloaded (see `update::reloaded`).
+fn handle(app: &mut App, mut worker: Option<&mut Worker>, msg: Msg) -> (bool, bool) {
     if let (Msg::ConnectionDown { .. }, Some(w)) = (&msg, worker.as_deref_mut()) {
         w.start_probe();
     }
-    for cmd in update(app, msg) {
+    let cmds = update(app, msg);
+    let reloaded = crate::app::update::reloaded(&cmds);
+    for cmd in cmds {
         if let Some(w) = worker.as_deref_mut() {
             w.run(cmd);
         }
     }
+    reloaded
 }
 
 /// crossterm's blocking reader on its own thread, polling so it can stop.
