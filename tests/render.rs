@@ -3,11 +3,14 @@
 //! carry meaning (snapshots drop colour) and a no-panic sweep over sizes.
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ctodash::app::App;
+use ctodash::app::Msg;
 use ctodash::app::fixtures::{read_only_app, sample_app};
 use ctodash::app::state::{
     ConflictInfo, Connection, EditTarget, FilterMenu, Notice, Overlay, Pane, Tone,
 };
+use ctodash::app::update::update;
 use ctodash::domain::{BugStatus, Severity, allowed_transitions};
 use ctodash::ui::{Theme, render_with};
 use ratatui::Terminal;
@@ -142,7 +145,13 @@ fn panes() {
 
 #[test]
 fn overlays() {
-    snap("help", &with_overlay(Overlay::Help { scroll: 0 }));
+    snap(
+        "help",
+        &with_overlay(Overlay::Help {
+            scroll: 0,
+            limit: Default::default(),
+        }),
+    );
     snap("status_picker", &status_picker());
     snap("confirm", &confirm());
     snap("conflict", &conflict());
@@ -316,7 +325,10 @@ fn no_colour_theme_uses_no_colour() {
         focused(Pane::Bugs),
         focused(Pane::Detail),
         focused(Pane::Portfolio),
-        with_overlay(Overlay::Help { scroll: 0 }),
+        with_overlay(Overlay::Help {
+            scroll: 0,
+            limit: Default::default(),
+        }),
         status_picker(),
         confirm(),
         conflict(),
@@ -362,7 +374,10 @@ fn any_size_renders() {
         focused(Pane::Portfolio),
     ];
     let others = [
-        with_overlay(Overlay::Help { scroll: 100 }),
+        with_overlay(Overlay::Help {
+            scroll: 100,
+            limit: Default::default(),
+        }),
         status_picker(),
         confirm(),
         conflict(),
@@ -414,5 +429,76 @@ fn viewport_matches_the_drawn_table() {
     assert_eq!(
         ctodash::ui::table_viewport(ratatui::layout::Rect::new(0, 0, 30, 10)),
         1
+    );
+}
+
+fn press(app: &mut App, c: char) {
+    update(
+        app,
+        Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
+    );
+}
+
+/// Rows strictly inside the box whose top border holds `title`.
+fn rows_inside<'a>(text: &'a str, title: &str) -> Vec<&'a str> {
+    let lines: Vec<&str> = text.lines().collect();
+    let top = lines.iter().position(|l| l.contains(title)).expect(title);
+    lines[top + 1..]
+        .iter()
+        .take_while(|l| !l.trim_start().starts_with(['┗', '└']))
+        .copied()
+        .collect()
+}
+
+#[test]
+fn detail_scrolls_to_its_last_screenful_and_back_at_once() {
+    let theme = Theme::colour();
+    let mut app = focused(Pane::Detail);
+    // `G` before the first frame: how long the wrapped text is, only drawing knows.
+    press(&mut app, 'G');
+    let text = screen(&draw(&app, 80, 24, &theme));
+    let max = app.detail.limit.max();
+    assert!(
+        max > 0 && max < 100,
+        "the fixture overflows the pane: {max}"
+    );
+    assert!(text.contains(&format!("↑ {max} lines")), "{text}");
+    assert!(!text.contains("↓ more"), "{text}");
+    let inside = rows_inside(&text, "Detail ·");
+    let filled = inside
+        .iter()
+        .filter(|l| l.chars().any(char::is_alphanumeric))
+        .count();
+    assert!(filled * 2 > inside.len(), "a blank pane:\n{text}");
+    // One `k` moves one line up, straight away.
+    press(&mut app, 'k');
+    assert_eq!(app.detail.scroll, max - 1);
+    press(&mut app, 'G');
+    assert_eq!(app.detail.scroll, max);
+    press(&mut app, 'j');
+    assert_eq!(app.detail.scroll, max);
+}
+
+#[test]
+fn help_stops_scrolling_at_its_end() {
+    let theme = Theme::colour();
+    let mut app = with_overlay(Overlay::Help {
+        scroll: 0,
+        limit: Default::default(),
+    });
+    for _ in 0..200 {
+        press(&mut app, 'j');
+    }
+    draw(&app, 80, 24, &theme);
+    let Some(Overlay::Help { limit, .. }) = &app.overlay else {
+        panic!("help closed")
+    };
+    let max = limit.max();
+    assert!(max > 0 && max < 200, "help overflows 80×24: {max}");
+    press(&mut app, 'k');
+    assert!(
+        matches!(app.overlay, Some(Overlay::Help { scroll, .. }) if scroll == max - 1),
+        "{:?}",
+        app.overlay
     );
 }

@@ -101,7 +101,33 @@ pub struct PortfolioState {
 pub struct DetailState {
     pub bug: Option<BugDetail>,
     pub scroll: u16,
+    pub limit: ScrollLimit,
     pub loading: bool,
+}
+
+/// How far a wrapped text could scroll when it was last drawn. Only drawing
+/// knows the width the text wraps to, so it records the limit here and the
+/// keys clamp to it: `G` lands on the last screenful, not past it, and `k`
+/// moves at once after scrolling to the end. Unknown before the first frame.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ScrollLimit(std::cell::Cell<Option<u16>>);
+
+impl ScrollLimit {
+    /// Called while drawing.
+    pub fn record(&self, max: u16) {
+        self.0.set(Some(max));
+    }
+
+    /// The furthest scroll; before the first frame, far enough for anything.
+    pub fn max(&self) -> u16 {
+        self.0.get().unwrap_or(u16::MAX / 2)
+    }
+
+    /// `scroll + delta`, kept between 0 and [`Self::max`].
+    pub fn step(&self, scroll: u16, delta: isize) -> u16 {
+        let max = i64::from(self.max());
+        (i64::from(scroll).min(max) + delta as i64).clamp(0, max) as u16
+    }
 }
 
 /// Who may write. Read-only sessions are also enforced by the database session.
@@ -170,6 +196,7 @@ pub struct ConflictInfo {
 pub enum Overlay {
     Help {
         scroll: u16,
+        limit: ScrollLimit,
     },
     /// The live `/` search box; `previous` is restored on Esc.
     Search {

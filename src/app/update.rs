@@ -4,7 +4,7 @@ use super::editing;
 use super::filtering;
 use super::keymap::{self, Action};
 use super::msg::{Changes, Command, Loaded, Msg};
-use super::state::{App, Connection, Notice, Overlay, Pane, Tone};
+use super::state::{App, Connection, Notice, Overlay, Pane, ScrollLimit, Tone};
 use super::table_nav;
 use crate::query::StatusFilter;
 use crossterm::event::{KeyEvent, KeyEventKind};
@@ -214,13 +214,15 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
 
 fn on_overlay_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
     match app.overlay.clone() {
-        Some(Overlay::Help { scroll }) => {
+        Some(Overlay::Help { scroll, limit }) => {
             match keymap::action_for(&key) {
-                Some(Action::Down) => app.overlay = Some(Overlay::Help { scroll: scroll + 1 }),
+                Some(Action::Down) => {
+                    let scroll = limit.step(scroll, 1);
+                    app.overlay = Some(Overlay::Help { scroll, limit })
+                }
                 Some(Action::Up) => {
-                    app.overlay = Some(Overlay::Help {
-                        scroll: scroll.saturating_sub(1),
-                    })
+                    let scroll = limit.step(scroll, -1);
+                    app.overlay = Some(Overlay::Help { scroll, limit })
                 }
                 Some(Action::Quit) => app.should_quit = true,
                 _ => app.overlay = None,
@@ -261,7 +263,7 @@ fn on_action(app: &mut App, action: Action) -> Vec<Command> {
         Bottom => match app.focus {
             Pane::Bugs => follow_detail(app, table_nav::bottom),
             Pane::Detail => {
-                app.detail.scroll = u16::MAX / 2;
+                app.detail.scroll = app.detail.limit.max();
                 vec![]
             }
             Pane::Portfolio => {
@@ -317,7 +319,10 @@ fn on_action(app: &mut App, action: Action) -> Vec<Command> {
             refresh_all(app)
         }
         Help => {
-            app.overlay = Some(Overlay::Help { scroll: 0 });
+            app.overlay = Some(Overlay::Help {
+                scroll: 0,
+                limit: ScrollLimit::default(),
+            });
             vec![]
         }
         ClearFilters => {
@@ -339,8 +344,7 @@ fn move_selection(app: &mut App, delta: isize) -> Vec<Command> {
     match app.focus {
         Pane::Bugs => follow_detail(app, |app| table_nav::move_by(app, delta)),
         Pane::Detail => {
-            app.detail.scroll =
-                (app.detail.scroll as isize + delta).clamp(0, u16::MAX as isize / 2) as u16;
+            app.detail.scroll = app.detail.limit.step(app.detail.scroll, delta);
             vec![]
         }
         Pane::Portfolio => {

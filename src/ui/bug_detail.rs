@@ -25,14 +25,23 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: 
     if let Some(bug) = &d.bug {
         left.push(styled(format!("· {} ", bug.row.number), theme.text));
     }
+    let text = d.bug.as_ref().map(|bug| lines(bug, app, theme));
     let mut right = Vec::new();
     if d.loading {
         right.push(styled(" loading… ", theme.muted));
     }
-    if d.scroll > 0 {
-        right.push(styled(format!(" ↑ {} lines ", d.scroll), theme.muted));
+    // The titles show the scroll, which is limited by the inner size; the
+    // inner size does not depend on the titles, so measure a bare block first.
+    let inner =
+        pane_block(theme, focused, area.width, Line::default(), Line::default()).inner(area);
+    let rows = text
+        .as_ref()
+        .map_or(0, |t| super::popup::wrapped_height(t, inner.width));
+    d.limit.record(rows.saturating_sub(inner.height));
+    let scroll = d.scroll.min(d.limit.max());
+    if scroll > 0 {
+        right.push(styled(format!(" ↑ {scroll} lines "), theme.muted));
     }
-    let text = d.bug.as_ref().map(|bug| lines(bug, app, theme));
     let mut block = pane_block(
         theme,
         focused,
@@ -40,13 +49,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: 
         Line::from(left),
         Line::from(right),
     );
-    let inner = block.inner(area);
-    if let Some(text) = &text {
-        let rows = super::popup::wrapped_height(text, inner.width);
-        if rows > inner.height.saturating_add(d.scroll) {
-            let more = Line::from(styled(" ↓ more ", theme.muted)).right_aligned();
-            block = block.title_bottom(more);
-        }
+    if rows > inner.height.saturating_add(scroll) {
+        let more = Line::from(styled(" ↓ more ", theme.muted)).right_aligned();
+        block = block.title_bottom(more);
     }
     frame.render_widget(block, area);
 
@@ -70,7 +75,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: 
     };
     let text = Paragraph::new(text)
         .wrap(Wrap { trim: false })
-        .scroll((d.scroll, 0));
+        .scroll((scroll, 0));
     frame.render_widget(text, inner);
 }
 

@@ -5,6 +5,7 @@ use super::popup::popup_box;
 use super::text::{styled, width};
 use super::theme::{BLOCKER_MARK, BREACH_MARK, Theme};
 use crate::app::keymap::{BINDINGS, POPUP_HELP};
+use crate::app::state::ScrollLimit;
 use crate::domain::Severity;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -87,7 +88,7 @@ fn render_section(title: &str, entries: &[Entry], theme: &Theme, out: &mut Vec<L
     }
 }
 
-pub fn render(frame: &mut Frame, area: Rect, scroll: u16, theme: &Theme) {
+pub fn render(frame: &mut Frame, area: Rect, scroll: u16, limit: &ScrollLimit, theme: &Theme) {
     let sections = sections(theme);
     let col_w = sections
         .iter()
@@ -112,6 +113,7 @@ pub fn render(frame: &mut Frame, area: Rect, scroll: u16, theme: &Theme) {
     let want_h = (content_h + 2) as u16;
     let inner_h = usize::from(want_h.min(area.height)).saturating_sub(2);
     let max_scroll = content_h.saturating_sub(inner_h);
+    limit.record(u16::try_from(max_scroll).unwrap_or(u16::MAX));
     let scroll = usize::from(scroll).min(max_scroll);
 
     let hint = if max_scroll > 0 {
