@@ -241,8 +241,9 @@ fn sort_cycles_and_reverses_with_a_requery() {
     let cmds = update(&mut app, key('o'));
     assert_eq!(app.table.query.sort.key, SortKey::Number);
     assert!(page_generation(&cmds).is_some());
-    update(&mut app, key('O'));
+    let cmds = update(&mut app, key('O'));
     assert!(app.table.query.sort.reversed);
+    assert!(page_generation(&cmds).is_some(), "{cmds:?}");
 }
 
 #[test]

@@ -519,6 +519,12 @@ async fn pages_match_plain_sql_on_120k_bugs() {
     // Detail: every field and the history, newest first.
     let d = detail::detail(c, top.rows[0].id).await.unwrap().unwrap();
     assert_eq!(d.row, top.rows[0]);
+    let history: i64 = sqlx::query_scalar("SELECT count(*) FROM bug_history WHERE bug_id = $1")
+        .bind(d.row.id)
+        .fetch_one(&mut *c)
+        .await
+        .unwrap();
+    assert_eq!(d.history.len() as i64, history);
     assert!(d.history.windows(2).all(|w| w[0].at >= w[1].at));
     assert!(d.creator.is_some());
     assert!(detail::detail(c, Uuid::new_v4()).await.unwrap().is_none());

@@ -356,8 +356,10 @@ async fn read_only_sessions_cannot_write() {
         // Not even plain SQL gets through.
         let err = sqlx::query("UPDATE bugs SET status = 'verified'")
             .execute(pool)
-            .await;
-        assert!(err.is_err());
+            .await
+            .expect_err("a read-only session wrote");
+        let code = err.as_database_error().and_then(|e| e.code());
+        assert_eq!(code.as_deref(), Some("25006"), "{err}"); // read_only_sql_transaction
     }
     assert_eq!(state(&f).await, before);
     assert!(!edit::is_read_only(&f.db.pool).await.unwrap());

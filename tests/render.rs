@@ -264,9 +264,30 @@ fn colours_carry_meaning() {
             rest.contains(" over")
         })
         .collect();
-    assert!(
-        breached.len() >= 3,
-        "expected breached SLA cells, found {breached:?}"
+    // Every row of the fixture is on screen at 200×60; each overdue one has its
+    // mark in the table's SLA column (the detail pane has an SLA line too).
+    let (_, header_y) = find(&buf, "Sev")[0];
+    let sla_x = find(&buf, "SLA")
+        .into_iter()
+        .find(|(_, y)| *y == header_y)
+        .map(|(x, _)| x)
+        .expect("SLA header");
+    let in_table = breached.iter().filter(|(x, _)| *x == sla_x).count();
+    let overdue = app
+        .table
+        .rows
+        .iter()
+        .filter(|r| {
+            matches!(
+                ctodash::domain::sla_state(r.status, r.created_at, r.sla_hours, app.now),
+                ctodash::domain::SlaState::Overdue(_)
+            )
+        })
+        .count();
+    assert!(overdue >= 3, "the fixture has breached bugs");
+    assert_eq!(
+        in_table, overdue,
+        "expected a breach mark per overdue row, found {breached:?}"
     );
     for (x, y) in breached {
         assert_eq!(buf[(x, y)].fg, Color::Red, "breach mark at {x},{y}");
