@@ -353,6 +353,27 @@ fn conflict_shows_what_changed_and_can_reapply_on_the_fresh_row() {
 }
 
 #[test]
+fn with_push_live_a_save_leaves_the_reload_to_its_own_notification() {
+    let mut app = loaded_app(Identity::User(me()), 10);
+    update(&mut app, Msg::Push { live: true });
+    let mut after = row(0, BugStatus::InProgress);
+    after.status = BugStatus::Verified;
+    after.version = 2;
+    let cmds = update(
+        &mut app,
+        Msg::Saved(SaveOutcome::Saved {
+            before: row(0, BugStatus::InProgress),
+            after,
+        }),
+    );
+    assert!(cmds.is_empty(), "{cmds:?}");
+    assert_eq!(app.table.rows[0].status, BugStatus::Verified);
+    // The notification the save sent is what reloads everything.
+    let cmds = update(&mut app, Msg::DataChanged(Changes::everything()));
+    assert!(cmds.contains(&Command::LoadKpis), "{cmds:?}");
+}
+
+#[test]
 fn read_only_sessions_refuse_to_edit_and_say_why() {
     let mut app = loaded_app(Identity::ReadOnly(ReadOnlyReason::NoUser), 10);
     let cmds = update(&mut app, key('s'));

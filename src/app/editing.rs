@@ -127,7 +127,17 @@ pub fn on_saved(app: &mut App, outcome: SaveOutcome) -> Vec<Command> {
             if let Some(row) = app.table.rows.iter_mut().find(|r| r.id == after.id) {
                 *row = after.clone();
             }
-            refresh_all(app)
+            if let Some(shown) = app.detail.bug.as_mut().filter(|d| d.row.id == after.id) {
+                shown.row = after.clone();
+            }
+            // With push live, the save's own NOTIFY brings the reload (history,
+            // KPIs, the row's new place in the order) a moment later; asking
+            // now as well would read everything twice.
+            if app.push_live {
+                vec![]
+            } else {
+                refresh_all(app)
+            }
         }
         SaveOutcome::Conflict {
             wanted,
