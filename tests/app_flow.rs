@@ -8,7 +8,7 @@ use ctodash::app::model::{BugRow, Count, Me};
 use ctodash::app::msg::Changes;
 use ctodash::app::state::{Identity, Overlay, Pane, ReadOnlyReason, Tone};
 use ctodash::app::update::{reloaded, update};
-use ctodash::app::{App, Command, Loaded, Msg, Page, SaveOutcome};
+use ctodash::app::{App, Command, Loaded, Msg, Page, Part, SaveOutcome};
 use ctodash::domain::{BugStatus, Severity, allowed_transitions};
 use ctodash::query::{PageAnchor, SortKey};
 use uuid::Uuid;
@@ -130,6 +130,28 @@ fn poll_timers_restart_only_on_messages_that_really_reload() {
         }
         assert_eq!(reloaded(&cmds), want, "{msgs:?}: {cmds:?}");
     }
+}
+
+#[test]
+fn a_failed_read_stops_waiting_only_for_its_own_part() {
+    let mut app = loaded_app(Identity::User(me()), 30);
+    let cmds = update(&mut app, key('G'));
+    assert!(page_generation(&cmds).is_some());
+    assert!(app.table.loading && app.table.pending.is_some());
+    let failed = |part| Msg::LoadFailed {
+        part,
+        error: "loading failed: boom".into(),
+    };
+    for part in [Part::Kpis, Part::Count, Part::Portfolio, Part::Detail] {
+        update(&mut app, failed(part));
+        assert!(
+            app.table.loading && app.table.pending.is_some(),
+            "a {part:?} failure dropped the page request"
+        );
+    }
+    update(&mut app, failed(Part::Page));
+    assert!(!app.table.loading && app.table.pending.is_none());
+    assert_eq!(app.notice.as_ref().unwrap().tone, Tone::Error);
 }
 
 #[test]

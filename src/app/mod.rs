@@ -11,5 +11,5 @@ pub mod state;
 pub mod table_nav;
 pub mod update;
 
-pub use msg::{Command, Loaded, Msg, Page, SaveOutcome};
+pub use msg::{Command, Loaded, Msg, Page, Part, SaveOutcome};
 pub use state::App;

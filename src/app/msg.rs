@@ -29,6 +29,7 @@ pub enum Msg {
     Loaded(Loaded),
     /// A read failed; the data on screen stays, marked stale.
     LoadFailed {
+        part: Part,
         error: String,
     },
     ConnectionUp,
@@ -38,6 +39,17 @@ pub enum Msg {
     Saved(SaveOutcome),
     /// Something worth telling the user in the footer (e.g. first-run seeding).
     Notice(String),
+}
+
+/// Which read a `LoadFailed` was: only that part stops waiting for its
+/// answer (a failed KPI read must not drop the table's page request).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    Kpis,
+    Page,
+    Count,
+    Detail,
+    Portfolio,
 }
 
 /// Which tables changed since the last reload.

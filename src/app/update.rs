@@ -3,7 +3,7 @@
 use super::editing;
 use super::filtering;
 use super::keymap::{self, Action};
-use super::msg::{Changes, Command, Loaded, Msg};
+use super::msg::{Changes, Command, Loaded, Msg, Part};
 use super::state::{App, Connection, Notice, Overlay, Pane, ScrollLimit, Tone};
 use super::table_nav;
 use crate::query::StatusFilter;
@@ -28,10 +28,15 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
             vec![]
         }
         Msg::Loaded(loaded) => on_loaded(app, loaded),
-        Msg::LoadFailed { error } => {
-            app.table.loading = false;
-            app.table.pending = None;
-            app.detail.loading = false;
+        Msg::LoadFailed { part, error } => {
+            match part {
+                Part::Page => {
+                    app.table.loading = false;
+                    app.table.pending = None;
+                }
+                Part::Detail => app.detail.loading = false,
+                Part::Kpis | Part::Count | Part::Portfolio => {}
+            }
             notify(app, Tone::Error, error);
             vec![]
         }

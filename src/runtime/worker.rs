@@ -2,7 +2,7 @@
 //! back as messages; the UI loop never awaits the database.
 
 use crate::app::model::KpiData;
-use crate::app::{Command, Loaded, Msg, SaveOutcome};
+use crate::app::{Command, Loaded, Msg, Part, SaveOutcome};
 use crate::db;
 use crate::db::edit::EditContext;
 use crate::query::PageAnchor;
@@ -75,7 +75,7 @@ impl Worker {
         let tx = self.tx.clone();
         match cmd {
             Command::LoadKpis => {
-                tokio::spawn(report(tx, async move {
+                tokio::spawn(report(tx, Part::Kpis, async move {
                     let mut conn = pool.acquire().await?;
                     let kpis = db::kpis::load(&mut conn, Utc::now()).await?;
                     let trend = db::kpis::trend(&mut conn).await?;
@@ -99,7 +99,7 @@ impl Worker {
                     PageAnchor::After(_) | PageAnchor::Before(_) => Duration::ZERO,
                     _ => SETTLE,
                 };
-                self.page = Some(tokio::spawn(report(tx, async move {
+                self.page = Some(tokio::spawn(report(tx, Part::Page, async move {
                     if !still_wanted(&latest, generation, settle).await {
                         return Ok(None);
                     }
@@ -112,7 +112,7 @@ impl Worker {
             Command::LoadCount { generation, query } => {
                 self.latest_count.store(generation, Ordering::Relaxed);
                 let latest = self.latest_count.clone();
-                tokio::spawn(report(tx, async move {
+                tokio::spawn(report(tx, Part::Count, async move {
                     if !still_wanted(&latest, generation, SETTLE * 3).await {
                         return Ok(None);
                     }
@@ -125,7 +125,7 @@ impl Worker {
                 if let Some(old) = self.detail.take() {
                     old.abort();
                 }
-                self.detail = Some(tokio::spawn(report(tx, async move {
+                self.detail = Some(tokio::spawn(report(tx, Part::Detail, async move {
                     let mut conn = pool.acquire().await?;
                     match db::detail::detail(&mut conn, id).await? {
                         Some(d) => Ok(Some(Loaded::Detail(Box::new(d)))),
@@ -134,7 +134,7 @@ impl Worker {
                 })));
             }
             Command::LoadPortfolio => {
-                tokio::spawn(report(tx, async move {
+                tokio::spawn(report(tx, Part::Portfolio, async move {
                     let mut conn = pool.acquire().await?;
                     let projects = db::portfolio::projects(&mut conn, Utc::now()).await?;
                     Ok(Some(Loaded::Portfolio(projects)))
@@ -200,6 +200,7 @@ impl Worker {
 /// Runs a load and turns its outcome into a message.
 async fn report(
     tx: UnboundedSender<Msg>,
+    part: Part,
     load: impl Future<Output = sqlx::Result<Option<Loaded>>>,
 ) {
     let msg = match load.await {
@@ -211,6 +212,7 @@ async fn report(
         Err(e) => {
             tracing::warn!(error = %e, "load failed");
             Msg::LoadFailed {
+                part,
                 error: format!("loading failed: {e}"),
             }
         }
