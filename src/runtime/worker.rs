@@ -126,6 +126,10 @@ impl Worker {
                     old.abort();
                 }
                 self.detail = Some(tokio::spawn(report(tx, Part::Detail, async move {
+                    // Holding `j` moves through many bugs: each new request
+                    // aborts this one while it settles, so only the bug the
+                    // selection rests on is read.
+                    tokio::time::sleep(SETTLE).await;
                     let mut conn = pool.acquire().await?;
                     match db::detail::detail(&mut conn, id).await? {
                         Some(d) => Ok(Some(Loaded::Detail(Box::new(d)))),
