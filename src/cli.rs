@@ -31,6 +31,9 @@ pub struct GlobalArgs {
     /// PostgreSQL URL, e.g. postgres://user:pass@host:5432/db [env: DATABASE_URL]
     #[arg(long, global = true, value_name = "URL")]
     pub database_url: Option<String>,
+    /// A streaming-replication standby to read from; writes still go to --database-url [env: CTODASH_REPLICA_URL]
+    #[arg(long, global = true, value_name = "URL")]
+    pub replica_url: Option<String>,
     /// Config file to read instead of the default one [env: CTODASH_CONFIG]
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
