@@ -83,7 +83,8 @@ pub enum Command {
     #[command(
         after_help = "Prints one line per check: ok, warn or fail, what was found, and the fix. \
         Only reads: never migrates or repairs anything. Exit code 0 when nothing failed, 1 \
-        otherwise.\n\nExamples:\n  ctodash doctor\n  ctodash doctor --user cto@example.com\n  \
+        otherwise. With --replica-url it also checks the replica: reachable, a standby, its lag \
+        and schema.\n\nExamples:\n  ctodash doctor\n  ctodash doctor --user cto@example.com\n  \
         DATABASE_URL=postgres://me@db/bugs ctodash doctor || echo unhealthy"
     )]
     Doctor,

@@ -12,7 +12,6 @@ use std::time::{Duration, Instant};
 pub const MAX_LAG: Duration = Duration::from_secs(5);
 
 pub(super) async fn checks(url: &str, push: &mut impl FnMut(Check)) {
-    let started = Instant::now();
     let (pool, _, display) = match replica::connect_pool(url, 1).await {
         Ok(connected) => connected,
         Err(e) => {
@@ -20,13 +19,24 @@ pub(super) async fn checks(url: &str, push: &mut impl FnMut(Check)) {
             return;
         }
     };
-    push(Check::ok(
-        "replica",
-        format!(
-            "{display} (round trip {:.1} ms)",
-            started.elapsed().as_secs_f64() * 1000.0
-        ),
-    ));
+    let started = Instant::now();
+    match sqlx::query("SELECT 1").execute(&pool).await {
+        Ok(_) => push(Check::ok(
+            "replica",
+            format!(
+                "{display} (round trip {:.1} ms)",
+                started.elapsed().as_secs_f64() * 1000.0
+            ),
+        )),
+        Err(e) => {
+            push(Check::fail(
+                "replica",
+                format!("{display}: {e}"),
+                Some("check that the standby is up and try again".into()),
+            ));
+            return;
+        }
+    }
     let status = match pool.acquire().await {
         Ok(mut conn) => replica::standby_status(&mut conn).await,
         Err(e) => Err(e),
@@ -83,10 +93,7 @@ fn lag(s: &StandbyStatus) -> Check {
     match s.lag() {
         Some(lag) if lag <= MAX_LAG => Check::ok(
             name,
-            format!(
-                "{:.1} s (changes reach replica readers within about that)",
-                lag.as_secs_f64()
-            ),
+            format!("{:.1} s behind its primary", lag.as_secs_f64()),
         ),
         Some(lag) => Check::warn(
             name,
