@@ -31,6 +31,9 @@ pub struct GlobalArgs {
     /// PostgreSQL URL, e.g. postgres://user:pass@host:5432/db [env: DATABASE_URL]
     #[arg(long, global = true, value_name = "URL")]
     pub database_url: Option<String>,
+    /// A streaming-replication standby to read from; writes still go to --database-url [env: CTODASH_REPLICA_URL]
+    #[arg(long, global = true, value_name = "URL")]
+    pub replica_url: Option<String>,
     /// Config file to read instead of the default one [env: CTODASH_CONFIG]
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -80,7 +83,8 @@ pub enum Command {
     #[command(
         after_help = "Prints one line per check: ok, warn or fail, what was found, and the fix. \
         Only reads: never migrates or repairs anything. Exit code 0 when nothing failed, 1 \
-        otherwise.\n\nExamples:\n  ctodash doctor\n  ctodash doctor --user cto@example.com\n  \
+        otherwise. With --replica-url it also checks the replica: reachable, a standby, its lag \
+        and schema.\n\nExamples:\n  ctodash doctor\n  ctodash doctor --user cto@example.com\n  \
         DATABASE_URL=postgres://me@db/bugs ctodash doctor || echo unhealthy"
     )]
     Doctor,

@@ -11,6 +11,8 @@ use std::time::Duration;
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
     pub database_url: Option<String>,
+    /// A hot standby of `database_url` that read-only work reads from.
+    pub replica_url: Option<String>,
     pub user: Option<String>,
     pub read_only: Option<bool>,
     pub data_dir: Option<PathBuf>,
@@ -21,6 +23,8 @@ pub struct FileConfig {
 #[derive(Debug, Clone)]
 pub struct Config {
     pub database_url: Option<String>,
+    /// Reads (the dashboard's and the read-only commands') go here when set.
+    pub replica_url: Option<String>,
     pub user: Option<String>,
     pub read_only: bool,
     pub data_dir: PathBuf,
@@ -40,7 +44,7 @@ pub enum ConfigError {
         source: std::io::Error,
     },
     #[error(
-        "the config file {path} is not valid: {message}. Valid keys are database_url, user, read_only, data_dir and refresh_seconds (see assets/config.example.toml)."
+        "the config file {path} is not valid: {message}. Valid keys are database_url, replica_url, user, read_only, data_dir and refresh_seconds (see assets/config.example.toml)."
     )]
     Parse { path: PathBuf, message: String },
     #[error(
@@ -82,6 +86,11 @@ pub fn load(
             .clone()
             .or_else(|| non_empty(env("DATABASE_URL")))
             .or(file.database_url),
+        replica_url: args
+            .replica_url
+            .clone()
+            .or_else(|| non_empty(env("CTODASH_REPLICA_URL")))
+            .or(file.replica_url),
         user: args
             .user
             .clone()
@@ -136,7 +145,8 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let path = write(
             &dir,
-            "database_url = 'postgres://file/db'\nuser = 'file@x.io'\nrefresh_seconds = 5\n",
+            "database_url = 'postgres://file/db'\nreplica_url = 'postgres://file-replica/db'\n\
+             user = 'file@x.io'\nrefresh_seconds = 5\n",
         );
         let mut args = GlobalArgs {
             config: Some(path.clone()),
@@ -145,21 +155,26 @@ mod tests {
 
         let c = load(&args, env_of(&[])).unwrap();
         assert_eq!(c.database_url.as_deref(), Some("postgres://file/db"));
+        assert_eq!(c.replica_url.as_deref(), Some("postgres://file-replica/db"));
         assert_eq!(c.user.as_deref(), Some("file@x.io"));
         assert_eq!(c.refresh, Duration::from_secs(5));
 
         let env = [
             ("DATABASE_URL", "postgres://env/db"),
             ("CTODASH_USER", "env@x.io"),
+            ("CTODASH_REPLICA_URL", "postgres://env-replica/db"),
         ];
         let c = load(&args, env_of(&env)).unwrap();
         assert_eq!(c.database_url.as_deref(), Some("postgres://env/db"));
+        assert_eq!(c.replica_url.as_deref(), Some("postgres://env-replica/db"));
         assert_eq!(c.user.as_deref(), Some("env@x.io"));
 
         args.database_url = Some("postgres://flag/db".into());
         args.user = Some("flag@x.io".into());
+        args.replica_url = Some("postgres://flag-replica/db".into());
         let c = load(&args, env_of(&env)).unwrap();
         assert_eq!(c.database_url.as_deref(), Some("postgres://flag/db"));
+        assert_eq!(c.replica_url.as_deref(), Some("postgres://flag-replica/db"));
         assert_eq!(c.user.as_deref(), Some("flag@x.io"));
         std::fs::remove_dir_all(&dir).ok();
     }

@@ -7,6 +7,7 @@
 
 mod access;
 mod check;
+mod replica;
 mod schema;
 mod server;
 pub mod sql_scan;
@@ -57,13 +58,21 @@ pub async fn diagnose(cfg: &Config, mut emit: impl FnMut(&Check)) -> Vec<Check> 
         emit(&c);
         checks.push(c);
     };
+    primary(cfg, &mut push).await;
+    if let Some(url) = cfg.replica_url.as_deref().filter(|u| !u.trim().is_empty()) {
+        replica::checks(url, &mut push).await;
+    }
+    checks
+}
 
+/// The database found as every command finds it (the primary).
+async fn primary(cfg: &Config, push: &mut impl FnMut(Check)) {
     // Connectivity: the same discovery as every other command.
     let found = match discover::discover(&db::discover_options(cfg)).await {
         Ok(found) => found,
         Err(e) => {
             push(Check::fail("connection", e.to_string(), None));
-            return checks;
+            return;
         }
     };
     let pool = match db::connect(&found, 2).await {
@@ -74,7 +83,7 @@ pub async fn diagnose(cfg: &Config, mut emit: impl FnMut(&Check)) -> Vec<Check> 
                 format!("{} was found but connecting failed: {e}", found.display),
                 Some("check that the server accepts connections and try again".into()),
             ));
-            return checks;
+            return;
         }
     };
     let started = Instant::now();
@@ -99,7 +108,7 @@ pub async fn diagnose(cfg: &Config, mut emit: impl FnMut(&Check)) -> Vec<Check> 
                 format!("{}: {e}", found.display),
                 Some("check that the server is up and try again".into()),
             ));
-            return checks;
+            return;
         }
     }
 
@@ -127,5 +136,4 @@ pub async fn diagnose(cfg: &Config, mut emit: impl FnMut(&Check)) -> Vec<Check> 
     push(clock(&pool).await);
     push(write_access(&pool, cfg, schema_ok).await);
     pool.close().await;
-    checks
 }

@@ -1,13 +1,13 @@
 use crate::cli::{Format, KpisArgs};
 use crate::config::Config;
-use crate::db::{self, SchemaPolicy, kpis::Kpis};
+use crate::db::{self, kpis::Kpis};
 use crate::format::{count, money};
 use chrono::Utc;
 use color_eyre::eyre::Result;
 use std::fmt::Write;
 
 pub async fn run(cfg: &Config, args: &KpisArgs) -> Result<()> {
-    let db = db::open(cfg, SchemaPolicy::MigrateOwned).await?;
+    let db = super::open_for_reading(cfg).await?;
     let mut conn = db.pool.acquire().await?;
     let kpis = db::kpis::load(&mut conn, Utc::now()).await?;
     match args.format {

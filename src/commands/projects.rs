@@ -4,7 +4,7 @@ use crate::app::model::ProjectRow;
 use crate::cli::{DataFormat, ProjectsCommand, ProjectsListArgs};
 use crate::commands::output::{self, Align, JsonArray, csv_row, csv_writer};
 use crate::config::Config;
-use crate::db::{self, SchemaPolicy};
+use crate::db;
 use crate::domain::{ProjectStatus, RiskLevel};
 use crate::format::{count, money_short};
 use chrono::Utc;
@@ -21,7 +21,7 @@ pub async fn run(cfg: &Config, cmd: &ProjectsCommand) -> Result<()> {
 }
 
 async fn list_command(cfg: &Config, args: &ProjectsListArgs) -> Result<()> {
-    let db = db::open(cfg, SchemaPolicy::MigrateOwned).await?;
+    let db = super::open_for_reading(cfg).await?;
     let mut conn = db.pool.acquire().await?;
     let rows = db::portfolio::projects(&mut conn, Utc::now()).await?;
     let out = BufWriter::new(io::stdout());

@@ -185,9 +185,15 @@ pub async fn vacuum_analyze(conn: &mut PgConnection) -> sqlx::Result<()> {
     Ok(())
 }
 
+/// Tells live dashboards to reload everything: by NOTIFY on the primary, and
+/// by the replicated change counters on standbys (the bulk load ran with
+/// triggers off, so neither fired).
 pub async fn announce_reload(conn: &mut PgConnection) -> sqlx::Result<()> {
-    sqlx::query("SELECT pg_notify('ctodash_changes', '{\"table\":\"*\",\"op\":\"reload\"}')")
-        .execute(conn)
-        .await?;
+    sqlx::query(
+        "SELECT pg_notify('ctodash_changes', '{\"table\":\"*\",\"op\":\"reload\"}'), \
+                change_counters_bump(1, 1, 1)",
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }

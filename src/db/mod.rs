@@ -13,6 +13,7 @@ pub mod kpis;
 pub mod listen;
 pub mod migrate;
 pub mod portfolio;
+pub mod replica;
 pub mod rollups;
 pub mod testing;
 pub mod users;
@@ -45,6 +46,8 @@ pub enum OpenError {
     Discovery(#[from] DiscoveryError),
     #[error(transparent)]
     Migrate(#[from] MigrateError),
+    #[error(transparent)]
+    Replica(#[from] replica::ReplicaError),
     #[error(
         "the database at {display} has no ctodash schema, and ctodash does not change a \
          database it did not create without being asked. Run `ctodash migrate` to create the \
@@ -68,6 +71,8 @@ pub enum OpenError {
         source: sqlx::Error,
     },
 }
+
+pub use replica::{ReadDatabase, open_for_reading};
 
 pub fn discover_options(cfg: &Config) -> DiscoverOptions {
     DiscoverOptions {

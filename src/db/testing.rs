@@ -6,6 +6,8 @@
 //! migrations' checksums; each test then gets a copy (`CREATE DATABASE ...
 //! TEMPLATE`), which takes milliseconds, and drops it when done.
 
+pub mod replica;
+
 use super::discover::{self, DiscoverOptions};
 use super::migrate::MIGRATOR;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};

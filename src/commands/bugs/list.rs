@@ -7,7 +7,7 @@ use crate::commands::output::{
     self, Column, JsonArray, count_label, csv_row, csv_writer, iso, terminal_width,
 };
 use crate::config::Config;
-use crate::db::{self, SchemaPolicy};
+use crate::db;
 use crate::domain::{BugStatus, Severity, format_duration_short, sla_state};
 use crate::query::{BugQuery, PageAnchor};
 use chrono::{DateTime, TimeDelta, Utc};
@@ -27,7 +27,7 @@ const BLOCKER_MARK: &str = "■ ";
 
 pub(super) async fn list_command(cfg: &Config, args: &BugsListArgs) -> Result<()> {
     let query = parse_query(args)?;
-    let db = db::open(cfg, SchemaPolicy::MigrateOwned).await?;
+    let db = crate::commands::open_for_reading(cfg).await?;
     let mut conn = db.pool.acquire().await?;
     check_filter_names(&mut conn, &query.filter).await?;
     let opts = ListOptions {

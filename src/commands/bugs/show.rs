@@ -5,7 +5,7 @@ use crate::app::model::{BugDetail, HistoryEntry};
 use crate::cli::{BugsShowArgs, DataFormat};
 use crate::commands::output::{self, Align, clean, csv_row, csv_writer, iso};
 use crate::config::Config;
-use crate::db::{self, SchemaPolicy};
+use crate::db;
 use crate::domain::{
     BugNumber, BugStatus, DEFAULT_HOURLY_RATE, Severity, bug_cost, format_duration_short, sla_state,
 };
@@ -55,7 +55,7 @@ pub async fn load_detail(
 
 pub(super) async fn show_command(cfg: &Config, args: &BugsShowArgs) -> Result<()> {
     let number = parse_bug_number(&args.bug)?;
-    let db = db::open(cfg, SchemaPolicy::MigrateOwned).await?;
+    let db = crate::commands::open_for_reading(cfg).await?;
     let mut conn = db.pool.acquire().await?;
     let detail = load_detail(&mut conn, number, &db.found.display).await?;
     output::finish(write_show(&detail, args.format, Utc::now(), stdout()))

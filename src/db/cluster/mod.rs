@@ -16,12 +16,14 @@
 //!
 //! Files: `binaries` (finding the PostgreSQL installation), `lifecycle`
 //! (initdb, start, status, stop, the lock), `root` (running as the `postgres`
-//! user when ctodash is root), `process` (running the PostgreSQL programs).
+//! user when ctodash is root), `process` (running the PostgreSQL programs),
+//! `standby` (a hot standby of another cluster, for tests and the benchmark).
 
 mod binaries;
 mod lifecycle;
 mod process;
 mod root;
+mod standby;
 
 pub use binaries::{PgBinaries, find_binaries};
 pub use root::running_as_root;

@@ -7,7 +7,7 @@ use std::fmt;
 use std::time::Duration;
 
 #[derive(Debug)]
-pub(super) enum Failure {
+pub(crate) enum Failure {
     Unreachable(String),
     Auth(String),
     NoDatabase,
@@ -25,7 +25,7 @@ impl fmt::Display for Failure {
     }
 }
 
-pub(super) async fn connect(
+pub(crate) async fn connect(
     options: &PgConnectOptions,
     limit: Duration,
 ) -> Result<PgConnection, Failure> {

@@ -24,6 +24,8 @@ mod local;
 mod private;
 mod urls;
 
+/// Also used to connect to a replica, whose failures get their own messages.
+pub(crate) use connect::{Failure, connect as connect_classified};
 pub use database::{ensure_database, quote_ident};
 pub use errors::{Attempt, DiscoveryError};
 pub use local::os_user;
