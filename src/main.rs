@@ -1,6 +1,7 @@
 use clap::Parser;
 use color_eyre::eyre::Result;
 use ctodash::cli::{Cli, Command};
+use ctodash::db::timeouts::Timeouts;
 use ctodash::{commands, config, logging};
 use std::process::ExitCode;
 
@@ -27,7 +28,22 @@ fn main() -> ExitCode {
     }
 }
 
+/// Each kind of work gets its own server-side time limits (see `db::timeouts`).
+fn timeouts_for(command: &Option<Command>) -> Timeouts {
+    match command {
+        None => Timeouts::DASHBOARD,
+        Some(Command::Migrate | Command::Seed(_) | Command::Import(_) | Command::Snapshot(_)) => {
+            Timeouts::BULK
+        }
+        Some(_) => Timeouts::COMMAND,
+    }
+}
+
 async fn dispatch(cli: &Cli, cfg: &config::Config) -> Result<()> {
+    let cfg = &config::Config {
+        timeouts: timeouts_for(&cli.command),
+        ..cfg.clone()
+    };
     match &cli.command {
         Some(Command::Migrate) => commands::migrate::run(cfg).await,
         Some(Command::Seed(args)) => commands::seed::run(cfg, args).await,

@@ -10,7 +10,6 @@ use crate::db::{self, OpenError, SchemaPolicy, edit::EditContext};
 use crate::seed::{self, SeedOptions};
 use color_eyre::eyre::{Report, Result};
 use sqlx::PgPool;
-use std::time::Duration;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::sync::oneshot;
 
@@ -28,7 +27,7 @@ pub async fn connect_with_retry(
     tx: UnboundedSender<Msg>,
     ready: oneshot::Sender<Result<Session>>,
 ) {
-    let mut wait = Duration::from_millis(500);
+    let mut backoff = crate::backoff::Backoff::default();
     loop {
         match prepare(&cfg, &tx).await {
             Ok(session) => {
@@ -41,8 +40,7 @@ pub async fn connect_with_retry(
                 if tx.send(Msg::ConnectionDown { error }).is_err() {
                     return;
                 }
-                tokio::time::sleep(wait).await;
-                wait = (wait * 2).min(Duration::from_secs(10));
+                tokio::time::sleep(backoff.next_delay()).await;
             }
             Err(e) => {
                 let _ = ready.send(Err(e));
