@@ -271,6 +271,10 @@ pub fn spawn_guarded(
 }
 
 pub async fn guarded(tx: UnboundedSender<Msg>, task: &'static str, fut: impl Future<Output = ()>) {
+    let fut = async move {
+        injected_panic(task);
+        fut.await
+    };
     if let Err(panic) = AssertUnwindSafe(fut).catch_unwind().await {
         let error = panic_text(panic.as_ref());
         tracing::error!(task, %error, "background task panicked");
@@ -278,6 +282,15 @@ pub async fn guarded(tx: UnboundedSender<Msg>, task: &'static str, fut: impl Fut
             task: task.to_string(),
             error,
         });
+    }
+}
+
+/// Test-only fault injection, compiled into debug builds only:
+/// `CTODASH_TEST_PANIC=KPI` makes the KPI task panic, so a test of the real
+/// binary can show that a panic ends the app cleanly.
+fn injected_panic(task: &str) {
+    if cfg!(debug_assertions) && std::env::var("CTODASH_TEST_PANIC").is_ok_and(|t| t == task) {
+        panic!("injected panic in the {task} task (CTODASH_TEST_PANIC)");
     }
 }
 
