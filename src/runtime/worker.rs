@@ -40,6 +40,8 @@ pub struct Worker {
     /// The newest page / count generation asked for, read by waiting tasks.
     latest_page: Arc<AtomicU64>,
     latest_count: Arc<AtomicU64>,
+    /// How long to wait for any answer: `CLIENT_WAIT` (shorter in tests).
+    wait: Duration,
 }
 
 /// Queries that replace the table wait this long first and give up if a newer
@@ -81,18 +83,20 @@ impl Worker {
             probe: None,
             latest_page: Arc::new(AtomicU64::new(0)),
             latest_count: Arc::new(AtomicU64::new(0)),
+            wait: CLIENT_WAIT,
         }
     }
 
     pub fn run(&mut self, cmd: Command) {
         let pool = self.pool.clone();
         let tx = self.tx.clone();
+        let wait = self.wait;
         match cmd {
             Command::LoadKpis { ticket } => {
                 spawn_guarded(
                     tx.clone(),
                     "KPI",
-                    report(tx, Part::Kpis, ticket, async move {
+                    report(tx, Part::Kpis, ticket, wait, async move {
                         let mut conn = pool.acquire().await?;
                         let kpis = db::kpis::load(&mut conn, Utc::now()).await?;
                         let trend = db::kpis::trend(&mut conn).await?;
@@ -118,7 +122,7 @@ impl Worker {
                     PageAnchor::After(_) | PageAnchor::Before(_) => Duration::ZERO,
                     _ => SETTLE,
                 };
-                let report = report(tx.clone(), Part::Page, generation, async move {
+                let report = report(tx.clone(), Part::Page, generation, wait, async move {
                     if !still_wanted(&latest, generation, settle).await {
                         return Ok(None);
                     }
@@ -135,7 +139,7 @@ impl Worker {
                 spawn_guarded(
                     tx.clone(),
                     "count",
-                    report(tx, Part::Count, ticket, async move {
+                    report(tx, Part::Count, ticket, wait, async move {
                         if !still_wanted(&latest, ticket, SETTLE * 3).await {
                             return Ok(None);
                         }
@@ -149,7 +153,7 @@ impl Worker {
                 if let Some(old) = self.detail.take() {
                     old.abort();
                 }
-                let report = report(tx.clone(), Part::Detail, ticket, async move {
+                let report = report(tx.clone(), Part::Detail, ticket, wait, async move {
                     // Holding `j` moves through many bugs: each new request
                     // aborts this one while it settles, so only the bug the
                     // selection rests on is read.
@@ -166,7 +170,7 @@ impl Worker {
                 self.detail = Some(spawn_guarded(tx, "detail", report));
             }
             Command::LoadPortfolio { ticket } => {
-                let report = report(tx.clone(), Part::Portfolio, ticket, async move {
+                let report = report(tx.clone(), Part::Portfolio, ticket, wait, async move {
                     let mut conn = pool.acquire().await?;
                     let rows = db::portfolio::projects(&mut conn, Utc::now()).await?;
                     Ok(Some(Loaded::Portfolio { ticket, rows }))
@@ -184,10 +188,10 @@ impl Worker {
                 };
                 spawn_guarded(tx.clone(), "save", async move {
                     let save = db::edit::change_status(&pool, &ctx, &bug, to);
-                    let outcome = match tokio::time::timeout(CLIENT_WAIT, save).await {
+                    let outcome = match tokio::time::timeout(wait, save).await {
                         Ok(Ok(outcome)) => outcome,
                         Err(_) => {
-                            let error = no_answer();
+                            let error = no_answer(wait);
                             let _ = tx.send(Msg::ConnectionDown {
                                 error: error.clone(),
                             });
@@ -253,10 +257,10 @@ pub fn fresh_pool(pool: &PgPool) -> PgPool {
         .connect_lazy_with((*pool.connect_options()).clone())
 }
 
-fn no_answer() -> String {
+fn no_answer(wait: Duration) -> String {
     format!(
         "the database did not answer within {} s (the network or the server may be down)",
-        CLIENT_WAIT.as_secs()
+        wait.as_secs_f64()
     )
 }
 
@@ -303,15 +307,18 @@ pub fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
 }
 
 /// Runs a load and turns its outcome into a message. A load that gets no
-/// answer within `CLIENT_WAIT` counts as a lost connection.
+/// answer within `wait` counts as a lost connection.
 async fn report(
     tx: UnboundedSender<Msg>,
     part: Part,
     ticket: u64,
+    wait: Duration,
     load: impl Future<Output = sqlx::Result<Option<Loaded>>>,
 ) {
-    let msg = match tokio::time::timeout(CLIENT_WAIT, load).await {
-        Err(_) => Msg::ConnectionDown { error: no_answer() },
+    let msg = match tokio::time::timeout(wait, load).await {
+        Err(_) => Msg::ConnectionDown {
+            error: no_answer(wait),
+        },
         Ok(Ok(None)) => return,
         Ok(Ok(Some(loaded))) => Msg::Loaded(loaded),
         Ok(Err(e)) if is_connection_error(&e) => Msg::ConnectionDown {
@@ -319,10 +326,22 @@ async fn report(
         },
         Ok(Err(e)) => {
             tracing::warn!(error = %e, "load failed");
+            let cancelled =
+                e.as_database_error().and_then(|d| d.code()).as_deref() == Some("57014");
+            let error = if cancelled {
+                format!(
+                    "a read took longer than the {} s statement timeout and was stopped (a lock \
+                     held elsewhere, or an overloaded server); the data shown is older — it \
+                     is read again on the next refresh",
+                    Timeouts::DASHBOARD.statement.as_secs()
+                )
+            } else {
+                format!("loading failed: {e}")
+            };
             Msg::LoadFailed {
                 part,
                 ticket,
-                error: format!("loading failed: {e}"),
+                error,
             }
         }
     };
@@ -332,6 +351,33 @@ async fn report(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A read that gets no answer — here it waits on a lock held elsewhere;
+    /// on a half-open connection it would wait forever — reports the
+    /// connection down within the client's wait, instead of "live" forever.
+    #[tokio::test]
+    async fn a_read_without_an_answer_reports_the_connection_down_in_time() {
+        let db = crate::db::testing::TestDb::new().await;
+        let mut blocker = db.pool.begin().await.unwrap();
+        sqlx::query("LOCK TABLE bugs IN ACCESS EXCLUSIVE MODE")
+            .execute(&mut *blocker)
+            .await
+            .unwrap();
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let mut worker = Worker::new(db.pool.clone(), None, tx);
+        worker.wait = Duration::from_millis(800);
+        let started = std::time::Instant::now();
+        worker.run(Command::LoadKpis { ticket: 1 });
+        let msg = tokio::time::timeout(Duration::from_secs(10), rx.recv()).await;
+        match msg {
+            Ok(Some(Msg::ConnectionDown { error })) => {
+                assert!(error.contains("did not answer within 0.8 s"), "{error}")
+            }
+            other => panic!("expected ConnectionDown, got {other:?}"),
+        }
+        assert!(started.elapsed() < Duration::from_secs(3));
+        blocker.rollback().await.unwrap();
+    }
 
     #[tokio::test]
     async fn a_panicking_task_is_reported_not_lost() {
