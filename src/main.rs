@@ -23,7 +23,10 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => match e.downcast_ref::<commands::Finished>() {
             Some(done) => ExitCode::from(done.code),
-            None => fail(&e),
+            None => {
+                let hint = ctodash::db::timeouts::hint(&e, timeouts_for(&cli.command));
+                fail_with(&e, hint.as_deref().unwrap_or(""))
+            }
         },
     }
 }
@@ -59,7 +62,11 @@ async fn dispatch(cli: &Cli, cfg: &config::Config) -> Result<()> {
 
 /// One paragraph on stderr, the details in the log file; never a backtrace.
 fn fail(e: &color_eyre::eyre::Report) -> ExitCode {
+    fail_with(e, "")
+}
+
+fn fail_with(e: &color_eyre::eyre::Report, hint: &str) -> ExitCode {
     tracing::error!("{e:?}");
-    eprintln!("error: {}", logging::one_paragraph(e));
+    eprintln!("error: {}{hint}", logging::one_paragraph(e));
     ExitCode::FAILURE
 }

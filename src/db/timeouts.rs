@@ -68,6 +68,27 @@ impl Timeouts {
     }
 }
 
+/// For an error caused by a statement timeout: what happened and what to do,
+/// to follow the error's own text (which only says "canceling statement").
+pub fn hint(e: &color_eyre::eyre::Report, timeouts: Timeouts) -> Option<String> {
+    let cancelled = e.chain().any(|cause| {
+        cause
+            .downcast_ref::<sqlx::Error>()
+            .and_then(|e| e.as_database_error())
+            .and_then(|d| d.code())
+            .is_some_and(|c| c == "57014")
+    });
+    cancelled.then(|| {
+        format!(
+            ". A statement ran longer than its time limit ({} s for this command, unless \
+             the URL's options set statement_timeout) and was stopped, so nothing was \
+             changed by it. It was most likely waiting on a lock another session holds \
+             (see pg_stat_activity) or the server is overloaded; try again later",
+            timeouts.statement.as_secs()
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
