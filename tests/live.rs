@@ -405,3 +405,24 @@ async fn sessions_carry_a_statement_timeout_that_stops_a_runaway_query() {
     );
     assert!(started.elapsed() < Duration::from_secs(5));
 }
+
+#[tokio::test]
+async fn switching_limits_after_setup_gives_the_session_the_dashboard_limits() {
+    use ctodash::db::timeouts::Timeouts;
+    let db = TestDb::new().await;
+    let setup = Timeouts::BULK.apply(db.options.clone());
+    let session = Timeouts::DASHBOARD.replace(Timeouts::BULK, setup);
+    let pool = PgPoolOptions::new()
+        .max_connections(1)
+        .connect_with(session)
+        .await
+        .unwrap();
+    let shown: (String, String) = sqlx::query_as(
+        "SELECT current_setting('statement_timeout'), \
+         current_setting('idle_in_transaction_session_timeout')",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(shown, ("15s".to_string(), "1min".to_string()));
+}

@@ -60,6 +60,31 @@ impl Timeouts {
         }
     }
 
+    /// `options` made by `from.apply(..)`, switched to these limits wherever
+    /// `from` set them (a setting the URL gave stays). PostgreSQL applies
+    /// `-c` options in order, so the later setting wins.
+    pub fn replace(self, from: Timeouts, options: PgConnectOptions) -> PgConnectOptions {
+        let given = options.get_options().unwrap_or_default().to_string();
+        let mut settings = vec![];
+        for (name, old, new) in [
+            ("statement_timeout", from.statement, self.statement),
+            (
+                "idle_in_transaction_session_timeout",
+                from.idle_in_transaction,
+                self.idle_in_transaction,
+            ),
+        ] {
+            if given.contains(&format!("-c {name}={}ms", old.as_millis())) {
+                settings.push((name, format!("{}ms", new.as_millis())));
+            }
+        }
+        if settings.is_empty() {
+            options
+        } else {
+            options.options(settings)
+        }
+    }
+
     /// How long the client waits for an answer before it gives the connection
     /// up for dead: the server's own limit, plus time for the answer to travel.
     /// A half-open connection (peer gone without a word) never answers at all.
@@ -109,5 +134,15 @@ mod tests {
         assert!(text.contains("statement_timeout=1s"), "{text}");
         assert_eq!(text.matches("statement_timeout").count(), 1, "{text}");
         assert!(text.contains("idle_in_transaction_session_timeout=600000ms"));
+
+        // Switching limits later changes only what `apply` set: the URL's
+        // statement_timeout stays.
+        let switched = Timeouts::DASHBOARD.replace(Timeouts::BULK, opts);
+        let text = switched.get_options().unwrap();
+        assert_eq!(text.matches("-c statement_timeout=").count(), 1, "{text}");
+        assert!(
+            text.ends_with("-c idle_in_transaction_session_timeout=60000ms"),
+            "{text}"
+        );
     }
 }

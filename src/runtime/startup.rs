@@ -6,6 +6,7 @@ use crate::app::Msg;
 use crate::app::state::{Identity, ReadOnlyReason};
 use crate::config::Config;
 use crate::db::discover::DiscoveryError;
+use crate::db::timeouts::Timeouts;
 use crate::db::{self, OpenError, SchemaPolicy, edit::EditContext};
 use crate::seed::{self, SeedOptions};
 use color_eyre::eyre::{Report, Result};
@@ -72,7 +73,13 @@ fn retryable(e: &Report) -> bool {
 }
 
 async fn prepare(cfg: &Config, tx: &UnboundedSender<Msg>) -> Result<Session> {
-    let database = db::open(cfg, SchemaPolicy::MigrateOwned).await?;
+    // Migrating and the first-run seed may rewrite many rows: bulk limits for
+    // them; the session's own reads then get the dashboard's limits.
+    let setup = Config {
+        timeouts: Timeouts::BULK,
+        ..cfg.clone()
+    };
+    let mut database = db::open(&setup, SchemaPolicy::MigrateOwned).await?;
     if database.found.owned && is_empty(&database.pool).await? {
         let opts = SeedOptions::demo();
         let text = format!(
@@ -82,6 +89,10 @@ async fn prepare(cfg: &Config, tx: &UnboundedSender<Msg>) -> Result<Session> {
         let _ = tx.send(Msg::Notice(text));
         seed::run(&database.pool, &opts).await?;
     }
+    let options = database.found.options.clone();
+    database.found.options = cfg.timeouts.replace(Timeouts::BULK, options);
+    database.pool.close().await;
+    database.pool = db::connect(&database.found, 8).await?;
 
     let me = match (&cfg.user, cfg.read_only) {
         (_, true) => Err(ReadOnlyReason::Requested),
