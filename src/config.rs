@@ -32,6 +32,9 @@ pub struct Config {
     pub verbose: u8,
     /// The file the settings were read from, if there was one.
     pub source: Option<PathBuf>,
+    /// Server-side time limits for this kind of work; `main` sets them per
+    /// command (see `db::timeouts`).
+    pub timeouts: crate::db::timeouts::Timeouts,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -106,6 +109,7 @@ pub fn load(
         refresh: Duration::from_secs_f64(refresh),
         verbose: args.verbose,
         source,
+        timeouts: crate::db::timeouts::Timeouts::COMMAND,
     })
 }
 

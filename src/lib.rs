@@ -3,6 +3,7 @@
 //! can reach every layer.
 
 pub mod app;
+pub mod backoff;
 pub mod bench;
 pub mod cli;
 pub mod commands;

@@ -1,6 +1,7 @@
 use clap::Parser;
 use color_eyre::eyre::Result;
 use ctodash::cli::{Cli, Command};
+use ctodash::db::timeouts::Timeouts;
 use ctodash::{commands, config, logging};
 use std::process::ExitCode;
 
@@ -22,12 +23,30 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => match e.downcast_ref::<commands::Finished>() {
             Some(done) => ExitCode::from(done.code),
-            None => fail(&e),
+            None => {
+                let hint = ctodash::db::timeouts::hint(&e, timeouts_for(&cli.command));
+                fail_with(&e, hint.as_deref().unwrap_or(""))
+            }
         },
     }
 }
 
+/// Each kind of work gets its own server-side time limits (see `db::timeouts`).
+fn timeouts_for(command: &Option<Command>) -> Timeouts {
+    match command {
+        None => Timeouts::DASHBOARD,
+        Some(Command::Migrate | Command::Seed(_) | Command::Import(_) | Command::Snapshot(_)) => {
+            Timeouts::BULK
+        }
+        Some(_) => Timeouts::COMMAND,
+    }
+}
+
 async fn dispatch(cli: &Cli, cfg: &config::Config) -> Result<()> {
+    let cfg = &config::Config {
+        timeouts: timeouts_for(&cli.command),
+        ..cfg.clone()
+    };
     match &cli.command {
         Some(Command::Migrate) => commands::migrate::run(cfg).await,
         Some(Command::Seed(args)) => commands::seed::run(cfg, args).await,
@@ -43,7 +62,11 @@ async fn dispatch(cli: &Cli, cfg: &config::Config) -> Result<()> {
 
 /// One paragraph on stderr, the details in the log file; never a backtrace.
 fn fail(e: &color_eyre::eyre::Report) -> ExitCode {
+    fail_with(e, "")
+}
+
+fn fail_with(e: &color_eyre::eyre::Report, hint: &str) -> ExitCode {
     tracing::error!("{e:?}");
-    eprintln!("error: {}", logging::one_paragraph(e));
+    eprintln!("error: {}{hint}", logging::one_paragraph(e));
     ExitCode::FAILURE
 }

@@ -374,3 +374,30 @@ async fn list_rejects_bad_input_with_the_valid_values() {
         "{out}"
     );
 }
+
+/// Every CLI session carries a statement timeout: a list stuck behind a lock
+/// held elsewhere is stopped and explained instead of waiting forever. (The
+/// URL's own statement_timeout wins, which keeps this test short.)
+#[tokio::test(flavor = "multi_thread")]
+async fn a_statement_stuck_behind_a_lock_times_out_with_a_clear_error() {
+    let db = TestDb::new().await;
+    let url = db.url();
+    let sep = if url.contains('?') { '&' } else { '?' };
+    let cli = Cli::new(format!("{url}{sep}options=-c%20statement_timeout%3D700"));
+    let mut blocker = db.pool.begin().await.unwrap();
+    sqlx::query("LOCK TABLE bugs IN ACCESS EXCLUSIVE MODE")
+        .execute(&mut *blocker)
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    cli.run(&["bugs", "list"]).await.fails_with(
+        1,
+        &[
+            "canceling statement due to statement timeout",
+            "ran longer than its time limit (120 s for this command",
+            "lock",
+        ],
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    blocker.rollback().await.unwrap();
+}

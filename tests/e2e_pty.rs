@@ -114,3 +114,36 @@ async fn triage_a_bug_from_the_keyboard() {
     assert!(ok, "exit code 0");
     std::fs::remove_dir_all(&data_dir).ok();
 }
+
+/// A panic in a background task (injected: debug builds honour
+/// CTODASH_TEST_PANIC) ends the app cleanly: terminal restored, exit code 1,
+/// one paragraph saying what happened — not a restored terminal under a
+/// still-running app.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_panicking_background_task_ends_the_app_cleanly() {
+    let db = TestDb::new().await;
+    let data_dir = std::env::temp_dir().join(format!("ctodash-e2e-{}", Uuid::new_v4().simple()));
+    let args = vec![
+        "--database-url".to_string(),
+        db.url(),
+        "--data-dir".to_string(),
+        data_dir.display().to_string(),
+    ];
+    let mut screen = Screen::spawn(&args, &[("CTODASH_TEST_PANIC", "KPI")], 140, 40);
+    tokio::task::spawn_blocking(move || {
+        let ok = screen.wait_exit(20);
+        assert!(!ok, "exit code 1");
+        assert!(!screen.in_alternate_screen(), "left the alternate screen");
+        let text = screen.wait_for("KPI task failed", 5);
+        assert!(text.contains("error: ctodash stopped"), "{text}");
+        assert!(text.contains("injected panic"), "{text}");
+        assert!(
+            !text.contains("panicked at"),
+            "no backtrace or panic dump:\n{text}"
+        );
+        assert!(!text.contains("stack backtrace"), "{text}");
+    })
+    .await
+    .unwrap();
+    std::fs::remove_dir_all(&data_dir).ok();
+}

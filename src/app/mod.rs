@@ -5,10 +5,12 @@ pub mod editing;
 pub mod filtering;
 pub mod fixtures;
 pub mod keymap;
+pub mod loads;
 pub mod model;
 pub mod msg;
 pub mod state;
 pub mod table_nav;
+pub mod tickets;
 pub mod update;
 
 pub use msg::{Command, Loaded, Msg, Page, Part, SaveOutcome};

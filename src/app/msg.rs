@@ -30,6 +30,15 @@ pub enum Msg {
     /// A read failed; the data on screen stays, marked stale.
     LoadFailed {
         part: Part,
+        /// The failed load's ticket (a page's generation): an older load's
+        /// failure does not stop the newer one's wait.
+        ticket: u64,
+        error: String,
+    },
+    /// A background task panicked: a bug, not a database problem. The app
+    /// says so and exits cleanly rather than run on with a task missing.
+    WorkerFailed {
+        task: String,
         error: String,
     },
     ConnectionUp,
@@ -50,6 +59,16 @@ pub enum Part {
     Count,
     Detail,
     Portfolio,
+}
+
+impl Part {
+    pub const ALL: [Part; 5] = [
+        Part::Kpis,
+        Part::Page,
+        Part::Count,
+        Part::Detail,
+        Part::Portfolio,
+    ];
 }
 
 /// Which tables changed since the last reload.
@@ -76,20 +95,33 @@ impl Changes {
     }
 }
 
+/// A read's result, stamped with the ticket of the command that asked for it
+/// (see `tickets`): results of superseded loads are dropped.
 #[derive(Debug, Clone)]
 pub enum Loaded {
-    Kpis(KpiData),
-    /// A page of the bug table for the query of `generation`.
+    Kpis {
+        ticket: u64,
+        kpis: KpiData,
+    },
+    /// A page of the bug table for the window of `generation` (the ticket of
+    /// the load that started the window; pages extending it share it).
     Page {
         generation: u64,
         page: Page,
     },
     Count {
-        generation: u64,
+        ticket: u64,
         count: Count,
     },
-    Detail(Box<BugDetail>),
-    Portfolio(Vec<ProjectRow>),
+    /// Also dropped unless the bug is still the one selected.
+    Detail {
+        ticket: u64,
+        detail: Box<BugDetail>,
+    },
+    Portfolio {
+        ticket: u64,
+        rows: Vec<ProjectRow>,
+    },
 }
 
 /// Rows in sort order, and whether more exist on either side.
@@ -123,7 +155,9 @@ pub enum SaveOutcome {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
-    LoadKpis,
+    LoadKpis {
+        ticket: u64,
+    },
     LoadPage {
         generation: u64,
         query: BugQuery,
@@ -131,15 +165,32 @@ pub enum Command {
         limit: usize,
     },
     LoadCount {
-        generation: u64,
+        ticket: u64,
         query: BugQuery,
     },
     LoadDetail {
+        ticket: u64,
         id: Uuid,
     },
-    LoadPortfolio,
+    LoadPortfolio {
+        ticket: u64,
+    },
     SaveStatus {
         bug: BugRow,
         to: BugStatus,
     },
+}
+
+impl Command {
+    /// Which part a load is for and its ticket; `None` for writes.
+    pub fn ticket(&self) -> Option<(Part, u64)> {
+        match self {
+            Command::LoadKpis { ticket } => Some((Part::Kpis, *ticket)),
+            Command::LoadPage { generation, .. } => Some((Part::Page, *generation)),
+            Command::LoadCount { ticket, .. } => Some((Part::Count, *ticket)),
+            Command::LoadDetail { ticket, .. } => Some((Part::Detail, *ticket)),
+            Command::LoadPortfolio { ticket } => Some((Part::Portfolio, *ticket)),
+            Command::SaveStatus { .. } => None,
+        }
+    }
 }

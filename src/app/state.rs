@@ -52,13 +52,10 @@ pub struct TableState {
     /// More rows exist before `rows[0]` / after the last row.
     pub more_before: bool,
     pub more_after: bool,
-    /// A page request is in flight.
+    /// A page request is in flight. Every load that replaces the window (a new
+    /// query, `g`, `G`, a refresh) takes a new page ticket, its generation;
+    /// pages of older generations are dropped (see `App::tickets`).
     pub loading: bool,
-    /// Bumped for every load that replaces the window (a new query, `g`, `G`,
-    /// a refresh); pages for older generations are dropped.
-    pub generation: u64,
-    /// Bumped when the query changes; counts for older queries are dropped.
-    pub count_generation: u64,
     /// What the in-flight page load is for.
     pub pending: Option<PageIntent>,
     /// How `rows[0]` was reached, so a refresh can reload the same window.
@@ -72,8 +69,9 @@ pub enum PageIntent {
     First,
     /// Replace the window and select the last row (`G`).
     Last,
-    /// Replace the window, keeping this bug selected if it is still there.
-    Keep(Option<uuid::Uuid>, usize),
+    /// Replace the window, keeping the bug selected *when the page arrives*
+    /// (the user may have moved while it loaded) if it is still there.
+    Keep,
     /// Extend the window forward / backward (scrolling past its edge).
     Append,
     Prepend,
@@ -263,6 +261,11 @@ pub struct App {
     /// When the data on screen was last loaded successfully.
     pub refreshed_at: Option<DateTime<Utc>>,
     pub should_quit: bool,
+    /// Why the app has to stop (a background task failed); the runtime exits
+    /// with this as its one-paragraph error.
+    pub fatal: Option<String>,
+    /// The newest load of each part; older results are dropped.
+    pub tickets: super::tickets::Tickets,
     /// Something changed since the last draw.
     pub dirty: bool,
 }
@@ -284,6 +287,8 @@ impl App {
             notice: None,
             refreshed_at: None,
             should_quit: false,
+            fatal: None,
+            tickets: Default::default(),
             dirty: true,
         }
     }

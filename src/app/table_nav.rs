@@ -2,7 +2,8 @@
 //! selection; scrolling near its edge asks for the next page (keyset, never
 //! OFFSET), jumps (`g`, `G`, a new query) replace the window.
 
-use super::msg::{Command, Page};
+use super::loads;
+use super::msg::{Command, Page, Part};
 use super::state::{App, PageIntent, TableState};
 use crate::query::PageAnchor;
 
@@ -21,16 +22,16 @@ fn cursor(t: &TableState, index: usize) -> Option<crate::query::Cursor> {
 
 /// Starts a load that replaces the window.
 pub fn load_window(app: &mut App, anchor: PageAnchor, intent: PageIntent) -> Command {
+    let generation = app.tickets.issue(Part::Page);
     let t = &mut app.table;
-    t.generation += 1;
     t.loading = true;
     t.pending = Some(intent.clone());
     let limit = match intent {
-        PageIntent::Keep(..) => t.rows.len().clamp(PAGE, MAX_WINDOW),
+        PageIntent::Keep => t.rows.len().clamp(PAGE, MAX_WINDOW),
         _ => PAGE,
     };
     Command::LoadPage {
-        generation: t.generation,
+        generation,
         query: t.query.clone(),
         anchor,
         limit,
@@ -39,34 +40,28 @@ pub fn load_window(app: &mut App, anchor: PageAnchor, intent: PageIntent) -> Com
 
 /// A new query: back to the top, recount.
 pub fn requery(app: &mut App) -> Vec<Command> {
-    app.table.count_generation += 1;
     app.table.total = None;
     let page = load_window(app, PageAnchor::Top, PageIntent::First);
-    vec![
-        page,
-        Command::LoadCount {
-            generation: app.table.count_generation,
-            query: app.table.query.clone(),
-        },
-    ]
+    vec![page, load_count(app)]
+}
+
+/// A count of the current query; it replaces the total shown only if no newer
+/// count was asked for meanwhile.
+fn load_count(app: &mut App) -> Command {
+    Command::LoadCount {
+        ticket: app.tickets.issue(Part::Count),
+        query: app.table.query.clone(),
+    }
 }
 
 /// Reloads the current window in place (periodic refresh, after an edit).
 pub fn reload(app: &mut App) -> Vec<Command> {
-    let keep = app.table.selected_row().map(|r| r.id);
     let anchor = match (&app.table.anchor, cursor(&app.table, 0)) {
         (Some(PageAnchor::Top) | None, _) | (_, None) => PageAnchor::Top,
         (_, Some(c)) => PageAnchor::From(c),
     };
-    let selected = app.table.selected;
-    let page = load_window(app, anchor, PageIntent::Keep(keep, selected));
-    vec![
-        page,
-        Command::LoadCount {
-            generation: app.table.count_generation,
-            query: app.table.query.clone(),
-        },
-    ]
+    let page = load_window(app, anchor, PageIntent::Keep);
+    vec![page, load_count(app)]
 }
 
 /// Moves the selection by `delta` rows (clamped to what is loaded) and fetches
@@ -98,6 +93,8 @@ pub fn bottom(app: &mut App) -> Vec<Command> {
 }
 
 fn prefetch(app: &mut App) -> Vec<Command> {
+    // Extending the window keeps its generation: it is still the same window.
+    let generation = app.tickets.newest(Part::Page);
     let t = &mut app.table;
     if t.loading {
         return vec![];
@@ -118,7 +115,7 @@ fn prefetch(app: &mut App) -> Vec<Command> {
     t.loading = true;
     t.pending = Some(intent);
     vec![Command::LoadPage {
-        generation: t.generation,
+        generation,
         query: t.query.clone(),
         anchor,
         limit: PAGE,
@@ -126,15 +123,38 @@ fn prefetch(app: &mut App) -> Vec<Command> {
 }
 
 /// Applies an arriving page; returns follow-up loads (e.g. the detail of a newly
-/// selected bug). Pages for superseded generations are ignored.
+/// selected bug). Pages nobody is waiting for are ignored: those of superseded
+/// generations, and extensions of a window that has changed since they were
+/// asked for (e.g. the connection dropped meanwhile).
 pub fn arrive(app: &mut App, generation: u64, page: Page) -> Vec<Command> {
+    if !app.tickets.is_current(Part::Page, generation) {
+        return vec![];
+    }
     let t = &mut app.table;
-    if generation != t.generation {
+    let Some(intent) = t.pending.clone() else {
+        return vec![];
+    };
+    // An extension answers for the edge it was asked at; if the window has
+    // changed since, that edge is gone and the rows must not be glued on.
+    let edge = match intent {
+        PageIntent::Append => Some(
+            t.rows
+                .len()
+                .checked_sub(1)
+                .and_then(|i| cursor(t, i))
+                .map(PageAnchor::After),
+        ),
+        PageIntent::Prepend => Some(cursor(t, 0).map(PageAnchor::Before)),
+        _ => None,
+    };
+    if edge.is_some_and(|edge| edge.as_ref() != Some(&page.anchor)) {
         return vec![];
     }
     let before = t.selected_row().map(|r| r.id);
+    let before_index = t.selected;
     t.loading = false;
-    match t.pending.take().unwrap_or(PageIntent::First) {
+    t.pending = None;
+    match intent {
         PageIntent::Append => {
             t.more_after = page.more_after;
             t.rows.extend(page.rows);
@@ -184,10 +204,10 @@ pub fn arrive(app: &mut App, generation: u64, page: Page) -> Vec<Command> {
                         .map_or(0, |c| c.n.saturating_sub(t.rows.len() as u64));
                     t.anchor = cursor(t, 0).map(PageAnchor::From);
                 }
-                PageIntent::Keep(id, index) => {
-                    t.selected = id
+                PageIntent::Keep => {
+                    t.selected = before
                         .and_then(|id| t.rows.iter().position(|r| r.id == id))
-                        .unwrap_or(index)
+                        .unwrap_or(before_index)
                         .min(t.rows.len().saturating_sub(1));
                     if !t.more_before {
                         t.window_start = 0;
@@ -203,7 +223,7 @@ pub fn arrive(app: &mut App, generation: u64, page: Page) -> Vec<Command> {
     let mut cmds = vec![];
     let after = app.table.selected_row().map(|r| r.id);
     if after != before {
-        cmds.extend(after.map(|id| Command::LoadDetail { id }));
+        cmds.extend(after.map(|id| loads::detail(app, id)));
     }
     cmds
 }

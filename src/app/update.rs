@@ -3,7 +3,8 @@
 use super::editing;
 use super::filtering;
 use super::keymap::{self, Action};
-use super::msg::{Changes, Command, Loaded, Msg, Part};
+use super::loads;
+use super::msg::{Changes, Command, Msg, Part};
 use super::state::{App, Connection, Notice, Overlay, Pane, ScrollLimit, Tone};
 use super::table_nav;
 use crate::query::StatusFilter;
@@ -27,8 +28,16 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
             app.push_live = live;
             vec![]
         }
-        Msg::Loaded(loaded) => on_loaded(app, loaded),
-        Msg::LoadFailed { part, error } => {
+        Msg::Loaded(loaded) => loads::on_loaded(app, loaded),
+        Msg::LoadFailed {
+            part,
+            ticket,
+            error,
+        } => {
+            if !app.tickets.is_current(part, ticket) {
+                // A newer load of the same part is on its way and will answer.
+                return vec![];
+            }
             match part {
                 Part::Page => {
                     app.table.loading = false;
@@ -53,10 +62,14 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
                     error,
                 };
             }
+            // Pages asked for before the drop may still arrive (or not); the
+            // window no longer waits for them, and they may not extend it.
             app.table.loading = false;
             app.table.pending = None;
+            app.tickets.invalidate(Part::Page);
             vec![]
         }
+        Msg::WorkerFailed { task, error } => worker_failed(app, &task, &error),
         Msg::Saved(outcome) => editing::on_saved(app, outcome),
         Msg::Notice(text) => {
             notify(app, Tone::Info, text);
@@ -65,9 +78,31 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
     }
 }
 
+/// A background task panicked. Running on without it would leave parts of the
+/// screen (or a save) waiting forever, so the app stops, and says why.
+fn worker_failed(app: &mut App, task: &str, error: &str) -> Vec<Command> {
+    let save = match &app.overlay {
+        Some(Overlay::Saving { target, to }) => format!(
+            " The change of {} to {} did not finish: check it after restarting.",
+            target.bug.number, to
+        ),
+        _ => String::new(),
+    };
+    app.overlay = None;
+    let text = format!(
+        "ctodash stopped because its {task} task failed unexpectedly ({error}).{save} This is a \
+         bug in ctodash, not a problem with your database: the log file has the details; \
+         please report it, then start ctodash again."
+    );
+    notify(app, Tone::Error, text.clone());
+    app.fatal = Some(text);
+    app.should_quit = true;
+    vec![]
+}
+
 /// Everything on screen, reloaded in place.
 pub fn refresh_all(app: &mut App) -> Vec<Command> {
-    let mut cmds = vec![Command::LoadKpis, Command::LoadPortfolio];
+    let mut cmds = vec![loads::kpis(app), loads::portfolio(app)];
     if app.table.loading && app.table.rows.is_empty() {
         // The first load is still on its way; do not supersede it.
     } else if app.table.rows.is_empty() && app.table.anchor.is_none() {
@@ -75,8 +110,8 @@ pub fn refresh_all(app: &mut App) -> Vec<Command> {
     } else {
         cmds.extend(table_nav::reload(app));
     }
-    if let Some(bug) = &app.detail.bug {
-        cmds.push(Command::LoadDetail { id: bug.row.id });
+    if app.detail.bug.is_some() {
+        cmds.extend(loads::selected_detail(app));
     }
     cmds
 }
@@ -84,10 +119,12 @@ pub fn refresh_all(app: &mut App) -> Vec<Command> {
 /// What a batch of commands reloads: (everything, the KPIs). The runtime
 /// restarts its safety and clock timers only when they really were reloaded.
 pub fn reloaded(cmds: &[Command]) -> (bool, bool) {
-    let kpis = cmds.contains(&Command::LoadKpis);
-    let everything = kpis
-        && cmds.contains(&Command::LoadPortfolio)
-        && cmds.iter().any(|c| matches!(c, Command::LoadPage { .. }));
+    let has = |part| {
+        cmds.iter()
+            .any(|c| c.ticket().is_some_and(|(p, _)| p == part))
+    };
+    let kpis = has(Part::Kpis);
+    let everything = kpis && has(Part::Portfolio) && has(Part::Page);
     (everything, kpis)
 }
 
@@ -96,7 +133,7 @@ pub fn reloaded(cmds: &[Command]) -> (bool, bool) {
 /// rows of a table filtered to breached bugs. Ages and countdowns on screen are
 /// drawn against the local clock and need no query.
 fn clock_due(app: &mut App) -> Vec<Command> {
-    let mut cmds = vec![Command::LoadKpis];
+    let mut cmds = vec![loads::kpis(app)];
     if app.table.query.filter.sla_breached_only && !app.table.loading {
         cmds.extend(table_nav::reload(app));
     }
@@ -111,12 +148,12 @@ fn on_changed(app: &mut App, changes: Changes) -> Vec<Command> {
     }
     let mut cmds = vec![];
     if changes.projects {
-        cmds.extend([Command::LoadKpis, Command::LoadPortfolio]);
+        cmds.extend([loads::kpis(app), loads::portfolio(app)]);
     }
     if changes.users {
         cmds.extend(table_nav::reload(app));
-        if let Some(bug) = &app.detail.bug {
-            cmds.push(Command::LoadDetail { id: bug.row.id });
+        if app.detail.bug.is_some() {
+            cmds.extend(loads::selected_detail(app));
         }
     }
     cmds
@@ -128,72 +165,6 @@ pub fn notify(app: &mut App, tone: Tone, text: impl Into<String>) {
         tone,
         at: app.now,
     });
-}
-
-fn on_loaded(app: &mut App, loaded: Loaded) -> Vec<Command> {
-    app.connection = Connection::Up;
-    match loaded {
-        Loaded::Kpis(k) => {
-            app.kpis = Some(k);
-            app.refreshed_at = Some(app.now);
-            vec![]
-        }
-        Loaded::Page { generation, page } => {
-            let f = &app.table.query.filter;
-            let nothing_exact = page.rows.is_empty()
-                && matches!(page.anchor, crate::query::PageAnchor::Top)
-                && !f.search.trim().is_empty()
-                && !f.fuzzy
-                && generation == app.table.generation;
-            if nothing_exact {
-                // No exact match: try again tolerating typos.
-                app.table.query.filter.fuzzy = true;
-                return table_nav::requery(app);
-            }
-            let mut cmds = table_nav::arrive(app, generation, page);
-            let loads_detail = cmds.iter().any(|c| matches!(c, Command::LoadDetail { .. }));
-            if !loads_detail && app.detail.bug.is_none() {
-                cmds.extend(
-                    app.table
-                        .selected_row()
-                        .map(|r| Command::LoadDetail { id: r.id }),
-                );
-            }
-            cmds
-        }
-        Loaded::Count { generation, count } => {
-            let t = &mut app.table;
-            if generation == t.count_generation {
-                t.total = Some(count);
-                if !t.more_after && t.more_before {
-                    t.window_start = count.n.saturating_sub(t.rows.len() as u64);
-                }
-            }
-            vec![]
-        }
-        Loaded::Detail(detail) => {
-            app.detail.loading = false;
-            if app
-                .detail
-                .bug
-                .as_ref()
-                .is_none_or(|b| b.row.id != detail.row.id)
-            {
-                app.detail.scroll = 0;
-            }
-            // Keep the table row in step with the fresher detail.
-            if let Some(row) = app.table.rows.iter_mut().find(|r| r.id == detail.row.id) {
-                *row = detail.row.clone();
-            }
-            app.detail.bug = Some(*detail);
-            vec![]
-        }
-        Loaded::Portfolio(rows) => {
-            app.portfolio.selected = app.portfolio.selected.min(rows.len().saturating_sub(1));
-            app.portfolio.rows = rows;
-            vec![]
-        }
-    }
 }
 
 fn on_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
@@ -367,8 +338,7 @@ fn follow_detail(app: &mut App, f: impl FnOnce(&mut App) -> Vec<Command>) -> Vec
     let mut cmds = f(app);
     let after = app.table.selected_row().map(|r| r.id);
     if let Some(id) = after.filter(|_| after != before) {
-        app.detail.loading = true;
-        cmds.push(Command::LoadDetail { id });
+        cmds.push(loads::detail(app, id));
     }
     cmds
 }
@@ -379,8 +349,7 @@ fn open(app: &mut App) -> Vec<Command> {
             Some(row) => {
                 let id = row.id;
                 app.focus = Pane::Detail;
-                app.detail.loading = true;
-                vec![Command::LoadDetail { id }]
+                vec![loads::detail(app, id)]
             }
             None => vec![],
         },
@@ -401,4 +370,11 @@ fn open(app: &mut App) -> Vec<Command> {
         },
         Pane::Detail => vec![],
     }
+}
+
+/// Whether the runtime's periodic poll runs. Not during an outage: the
+/// reconnect probe retries with back-off there, and its success reloads
+/// everything, so refreshes follow the same back-off.
+pub fn polls(app: &App) -> bool {
+    !matches!(app.connection, Connection::Down { .. })
 }

@@ -17,8 +17,8 @@ pub use schema::missing_fix;
 pub use server::{MAX_SKEW_SECONDS, MIN_SERVER_VERSION, skew_seconds};
 
 use crate::config::Config;
+use crate::db;
 use crate::db::migrate::{self, SchemaState};
-use crate::db::{self, discover};
 use access::write_access;
 use color_eyre::eyre::{Result, eyre};
 use schema::{bug_stats, extensions, indexes, schema};
@@ -68,7 +68,7 @@ pub async fn diagnose(cfg: &Config, mut emit: impl FnMut(&Check)) -> Vec<Check> 
 /// The database found as every command finds it (the primary).
 async fn primary(cfg: &Config, push: &mut impl FnMut(Check)) {
     // Connectivity: the same discovery as every other command.
-    let found = match discover::discover(&db::discover_options(cfg)).await {
+    let found = match db::find(cfg).await {
         Ok(found) => found,
         Err(e) => {
             push(Check::fail("connection", e.to_string(), None));

@@ -4,7 +4,7 @@ use color_eyre::eyre::Result;
 
 /// `ctodash migrate`: the one command allowed to change any database's schema.
 pub async fn run(cfg: &Config) -> Result<()> {
-    let found = db::discover::discover(&db::discover_options(cfg)).await?;
+    let found = db::find(cfg).await?;
     let pool = db::connect(&found, 2).await?;
     let ran = migrate::run(&pool).await?;
     match ran {

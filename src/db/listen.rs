@@ -1,9 +1,19 @@
 //! Push updates: LISTEN for the schema's change notifications and turn bursts of
 //! them into one `DataChanged` message. Notifications sent while the listening
 //! connection was down are lost, so after any reconnect everything is reloaded.
+//!
+//! The listening connection is also the dashboard's heartbeat: when idle it
+//! sends `SELECT 1` every `ping_every` and gives the connection up for dead if
+//! no answer comes within `ping_timeout`. That is how a half-open connection
+//! (the server or the network vanished without closing the socket, which TCP
+//! alone would notice only after many minutes) is noticed within
+//! `ping_every + ping_timeout` (20 s): the app is told the connection is down,
+//! and the header stops saying "live". (sqlx offers no TCP keepalive setting,
+//! and a server-side keepalive would only tell the server about us.)
 
 use crate::app::Msg;
 use crate::app::msg::Changes;
+use crate::backoff::Backoff;
 use sqlx::PgPool;
 use sqlx::postgres::PgListener;
 use std::time::Duration;
@@ -19,8 +29,17 @@ pub struct ListenConfig {
     /// ...or this long after the first one of a burst, whichever comes first.
     pub max_delay: Duration,
     /// A cheap `SELECT 1` on the listening connection this often when idle, to
-    /// notice a half-open connection that would otherwise wait forever.
+    /// notice a half-open connection that would otherwise wait forever…
     pub ping_every: Duration,
+    /// …which is given up for dead when the answer takes longer than this.
+    pub ping_timeout: Duration,
+}
+
+impl ListenConfig {
+    /// The longest a dead connection can go unnoticed while idle.
+    pub fn detection_bound(&self) -> Duration {
+        self.ping_every + self.ping_timeout
+    }
 }
 
 impl Default for ListenConfig {
@@ -28,7 +47,8 @@ impl Default for ListenConfig {
         ListenConfig {
             quiet: Duration::from_millis(60),
             max_delay: Duration::from_millis(250),
-            ping_every: Duration::from_secs(20),
+            ping_every: Duration::from_secs(10),
+            ping_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -56,12 +76,15 @@ pub fn parse_payload(payload: &str) -> Changes {
     }
 }
 
-/// Runs until the receiving side hangs up.
+/// Runs until the receiving side hangs up. Listens on a connection of its own
+/// (a one-connection pool with `pool`'s settings), so that a connection it
+/// gives up for dead never blocks the dashboard's reads.
 pub async fn run(pool: PgPool, tx: UnboundedSender<Msg>, cfg: ListenConfig) {
-    let mut backoff = Duration::from_millis(250);
+    let mut backoff = Backoff::default();
+    let mut own = own_pool(&pool);
     let mut first = true;
     loop {
-        let mut listener = match connect(&pool).await {
+        let mut listener = match connect(&own).await {
             Ok(l) => l,
             Err(e) => {
                 tracing::debug!(error = %e, "listener cannot connect");
@@ -69,12 +92,10 @@ pub async fn run(pool: PgPool, tx: UnboundedSender<Msg>, cfg: ListenConfig) {
                 if tx.send(Msg::Push { live: false }).is_err() {
                     return;
                 }
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(Duration::from_secs(10));
+                tokio::time::sleep(backoff.next_delay()).await;
                 continue;
             }
         };
-        backoff = Duration::from_millis(250);
         // Anything could have changed while we were not listening (the caller
         // loads everything once at start, so the first connect needs no reload).
         let reload = !std::mem::take(&mut first);
@@ -83,7 +104,9 @@ pub async fn run(pool: PgPool, tx: UnboundedSender<Msg>, cfg: ListenConfig) {
         {
             return;
         }
-        match listen(&mut listener, &tx, cfg).await {
+        let stop = listen(&mut listener, &tx, cfg, &mut backoff).await;
+        drop(listener);
+        match stop {
             Stop::HungUp => return,
             Stop::Lost(e) => {
                 tracing::info!(error = %e, "listener lost its connection; reconnecting");
@@ -91,8 +114,34 @@ pub async fn run(pool: PgPool, tx: UnboundedSender<Msg>, cfg: ListenConfig) {
                     return;
                 }
             }
+            Stop::NoAnswer => {
+                let error = format!(
+                    "the database stopped answering (no reply within {} s)",
+                    cfg.ping_timeout.as_secs_f64()
+                );
+                tracing::warn!("{error}; reconnecting");
+                // The socket may never report anything: leave it, and its pool,
+                // behind rather than wait on them.
+                own = own_pool(&pool);
+                if tx.send(Msg::Push { live: false }).is_err()
+                    || tx.send(Msg::ConnectionDown { error }).is_err()
+                {
+                    return;
+                }
+            }
         }
+        // Never straight back: a server that accepts and at once drops us
+        // must not be hammered in a tight loop.
+        tokio::time::sleep(backoff.next_delay()).await;
     }
+}
+
+fn own_pool(pool: &PgPool) -> PgPool {
+    pool.options()
+        .clone()
+        .max_connections(1)
+        .min_connections(0)
+        .connect_lazy_with((*pool.connect_options()).clone())
 }
 
 async fn connect(pool: &PgPool) -> sqlx::Result<PgListener> {
@@ -105,9 +154,16 @@ async fn connect(pool: &PgPool) -> sqlx::Result<PgListener> {
 enum Stop {
     HungUp,
     Lost(String),
+    /// The heartbeat got no answer in time: a half-open connection.
+    NoAnswer,
 }
 
-async fn listen(listener: &mut PgListener, tx: &UnboundedSender<Msg>, cfg: ListenConfig) -> Stop {
+async fn listen(
+    listener: &mut PgListener,
+    tx: &UnboundedSender<Msg>,
+    cfg: ListenConfig,
+    backoff: &mut Backoff,
+) -> Stop {
     let mut pending: Option<(Changes, Instant)> = None;
     loop {
         let wait = match &pending {
@@ -116,6 +172,7 @@ async fn listen(listener: &mut PgListener, tx: &UnboundedSender<Msg>, cfg: Liste
         };
         match timeout(wait, listener.try_recv()).await {
             Ok(Ok(Some(n))) => {
+                backoff.reset();
                 let changes = parse_payload(n.payload());
                 match &mut pending {
                     Some((acc, _)) => acc.merge(changes),
@@ -134,8 +191,13 @@ async fn listen(listener: &mut PgListener, tx: &UnboundedSender<Msg>, cfg: Liste
                     if tx.is_closed() {
                         return Stop::HungUp;
                     }
-                    if let Err(e) = sqlx::query("SELECT 1").execute(&mut *listener).await {
-                        return Stop::Lost(e.to_string());
+                    let ping = sqlx::query("SELECT 1").execute(&mut *listener);
+                    match timeout(cfg.ping_timeout, ping).await {
+                        // A round trip proves the connection: later losses
+                        // start the back-off afresh.
+                        Ok(Ok(_)) => backoff.reset(),
+                        Ok(Err(e)) => return Stop::Lost(e.to_string()),
+                        Err(_) => return Stop::NoAnswer,
                     }
                 }
             },
@@ -146,6 +208,11 @@ async fn listen(listener: &mut PgListener, tx: &UnboundedSender<Msg>, cfg: Liste
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_dead_connection_is_noticed_within_thirty_seconds() {
+        assert!(ListenConfig::default().detection_bound() <= Duration::from_secs(30));
+    }
 
     #[test]
     fn payloads_name_what_changed() {

@@ -16,6 +16,7 @@ pub mod portfolio;
 pub mod replica;
 pub mod rollups;
 pub mod testing;
+pub mod timeouts;
 pub mod users;
 
 use crate::config::Config;
@@ -91,9 +92,17 @@ pub async fn connect(found: &Discovered, max_connections: u32) -> sqlx::Result<P
         .await
 }
 
+/// Finds the database the configuration names; every connection made from
+/// what it returns carries the configuration's time limits.
+pub async fn find(cfg: &Config) -> Result<Discovered, DiscoveryError> {
+    let mut found = discover::discover(&discover_options(cfg)).await?;
+    found.options = cfg.timeouts.apply(found.options);
+    Ok(found)
+}
+
 /// Finds the database, connects, and makes sure the schema is one this build can use.
 pub async fn open(cfg: &Config, policy: SchemaPolicy) -> Result<Database, OpenError> {
-    let found = discover::discover(&discover_options(cfg)).await?;
+    let found = find(cfg).await?;
     let display = found.display.clone();
     let conn_err = |source| OpenError::Connection {
         display: display.clone(),

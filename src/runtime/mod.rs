@@ -43,11 +43,11 @@ pub async fn run(cfg: &Config) -> Result<()> {
     let placeholder = Identity::ReadOnly(ReadOnlyReason::NotConnected);
     let mut app = App::new(Utc::now(), placeholder, "connecting…".into());
     let (ready_tx, mut ready_rx) = oneshot::channel();
-    let connecting = tokio::spawn(startup::connect_with_retry(
-        cfg.clone(),
+    let connecting = worker::spawn_guarded(
         tx.clone(),
-        ready_tx,
-    ));
+        "connect",
+        startup::connect_with_retry(cfg.clone(), tx.clone(), ready_tx),
+    );
     let mut live: Option<(Worker, tokio::task::JoinHandle<()>)> = None;
 
     let mut tick = tokio::time::interval(Duration::from_secs(1));
@@ -69,10 +69,14 @@ pub async fn run(cfg: &Config) -> Result<()> {
                 return Ok(());
             }
             let poll_every = if app.push_live { CLOCK_POLL } else { cfg.refresh };
+            // During an outage the reconnect probe retries with back-off, and
+            // its success reloads everything: polling too would only knock
+            // harder on a database that is not there.
+            let polling = live.is_some() && crate::app::update::polls(&app);
             let msg = tokio::select! {
                 Some(msg) = rx.recv() => msg,
                 _ = tick.tick() => Msg::Tick(Utc::now()),
-                _ = tokio::time::sleep_until(last_poll + poll_every), if live.is_some() => {
+                _ = tokio::time::sleep_until(last_poll + poll_every), if polling => {
                     if !app.push_live || last_reload.elapsed() >= SAFETY_POLL {
                         Msg::RefreshDue
                     } else {
@@ -90,7 +94,7 @@ pub async fn run(cfg: &Config) -> Result<()> {
                     // CTODASH_NO_PUSH=1 turns push off (plain polling): the
                     // benchmark's baseline, and a way out if LISTEN misbehaves.
                     let push = std::env::var_os("CTODASH_NO_PUSH").is_none_or(|v| v.is_empty());
-                    let listener = tokio::spawn(crate::db::listen::run(
+                    let listener = worker::spawn_guarded(tx.clone(), "listener", crate::db::listen::run(
                         session.pool.clone(),
                         tx.clone(),
                         crate::db::listen::ListenConfig::default(),
@@ -124,7 +128,11 @@ pub async fn run(cfg: &Config) -> Result<()> {
     stop.store(true, Ordering::Relaxed);
     drop(guard);
     let _ = input.join();
-    result
+    match app.fatal {
+        // The terminal is back to normal; now the one-paragraph error.
+        Some(fatal) if result.is_ok() => Err(Report::msg(fatal)),
+        _ => result,
+    }
 }
 
 /// Until the database is open there is no worker: commands are dropped, and the
@@ -150,21 +158,32 @@ fn spawn_input_thread(
     stop: Arc<AtomicBool>,
 ) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
-        while !stop.load(Ordering::Relaxed) {
-            match event::poll(Duration::from_millis(100)) {
-                Ok(true) => {}
-                Ok(false) => continue,
-                Err(_) => return,
-            }
-            let msg = match event::read() {
-                Ok(Event::Key(key)) => Msg::Key(key),
-                Ok(Event::Resize(..)) => Msg::Resize,
-                Ok(_) => continue,
-                Err(_) => return,
-            };
-            if tx.send(msg).is_err() {
-                return;
-            }
+        let fail = tx.clone();
+        let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_keys(&tx, &stop)));
+        if let Err(panic) = read {
+            let _ = fail.send(Msg::WorkerFailed {
+                task: "keyboard".into(),
+                error: worker::panic_text(panic.as_ref()),
+            });
         }
     })
+}
+
+fn read_keys(tx: &UnboundedSender<Msg>, stop: &AtomicBool) {
+    while !stop.load(Ordering::Relaxed) {
+        match event::poll(Duration::from_millis(100)) {
+            Ok(true) => {}
+            Ok(false) => continue,
+            Err(_) => return,
+        }
+        let msg = match event::read() {
+            Ok(Event::Key(key)) => Msg::Key(key),
+            Ok(Event::Resize(..)) => Msg::Resize,
+            Ok(_) => continue,
+            Err(_) => return,
+        };
+        if tx.send(msg).is_err() {
+            return;
+        }
+    }
 }

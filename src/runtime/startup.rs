@@ -6,11 +6,11 @@ use crate::app::Msg;
 use crate::app::state::{Identity, ReadOnlyReason};
 use crate::config::Config;
 use crate::db::discover::DiscoveryError;
+use crate::db::timeouts::Timeouts;
 use crate::db::{self, OpenError, SchemaPolicy, edit::EditContext};
 use crate::seed::{self, SeedOptions};
 use color_eyre::eyre::{Report, Result};
 use sqlx::PgPool;
-use std::time::Duration;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::sync::oneshot;
 
@@ -28,7 +28,7 @@ pub async fn connect_with_retry(
     tx: UnboundedSender<Msg>,
     ready: oneshot::Sender<Result<Session>>,
 ) {
-    let mut wait = Duration::from_millis(500);
+    let mut backoff = crate::backoff::Backoff::default();
     loop {
         match prepare(&cfg, &tx).await {
             Ok(session) => {
@@ -41,8 +41,7 @@ pub async fn connect_with_retry(
                 if tx.send(Msg::ConnectionDown { error }).is_err() {
                     return;
                 }
-                tokio::time::sleep(wait).await;
-                wait = (wait * 2).min(Duration::from_secs(10));
+                tokio::time::sleep(backoff.next_delay()).await;
             }
             Err(e) => {
                 let _ = ready.send(Err(e));
@@ -74,7 +73,13 @@ fn retryable(e: &Report) -> bool {
 }
 
 async fn prepare(cfg: &Config, tx: &UnboundedSender<Msg>) -> Result<Session> {
-    let database = db::open(cfg, SchemaPolicy::MigrateOwned).await?;
+    // Migrating and the first-run seed may rewrite many rows: bulk limits for
+    // them; the session's own reads then get the dashboard's limits.
+    let setup = Config {
+        timeouts: Timeouts::BULK,
+        ..cfg.clone()
+    };
+    let mut database = db::open(&setup, SchemaPolicy::MigrateOwned).await?;
     if database.found.owned && is_empty(&database.pool).await? {
         let opts = SeedOptions::demo();
         let text = format!(
@@ -84,6 +89,10 @@ async fn prepare(cfg: &Config, tx: &UnboundedSender<Msg>) -> Result<Session> {
         let _ = tx.send(Msg::Notice(text));
         seed::run(&database.pool, &opts).await?;
     }
+    let options = database.found.options.clone();
+    database.found.options = cfg.timeouts.replace(Timeouts::BULK, options);
+    database.pool.close().await;
+    database.pool = db::connect(&database.found, 8).await?;
 
     let me = match (&cfg.user, cfg.read_only) {
         (_, true) => Err(ReadOnlyReason::Requested),

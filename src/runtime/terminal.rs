@@ -10,6 +10,10 @@ use crossterm::terminal::{
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use std::io::{self, BufWriter, Stdout, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// The dashboard holds the terminal (raw mode, alternate screen).
+static TAKEN: AtomicBool = AtomicBool::new(false);
 
 pub type Term = Terminal<CrosstermBackend<BufWriter<Stdout>>>;
 
@@ -31,6 +35,7 @@ pub fn enter() -> io::Result<TerminalGuard> {
         64 * 1024,
         out,
     )))?;
+    TAKEN.store(true, Ordering::SeqCst);
     Ok(TerminalGuard { terminal })
 }
 
@@ -45,6 +50,7 @@ impl Drop for TerminalGuard {
     fn drop(&mut self) {
         let _ = self.terminal.backend_mut().flush();
         restore();
+        TAKEN.store(false, Ordering::SeqCst);
     }
 }
 
@@ -59,9 +65,20 @@ impl TerminalGuard {
     }
 }
 
+/// Wraps the hook already installed (color-eyre's, installed first in `main`).
+/// A panic on the UI thread ends the app: restore the terminal, then report.
+/// A panic on any other thread is caught where it happens and reported to the
+/// UI loop (`WorkerFailed`), which exits cleanly: restoring the terminal now
+/// would leave a still-running app drawing over the shell, and printing would
+/// tear the screen, so it only goes to the log.
 fn install_panic_hook() {
+    let ui = std::thread::current().id();
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
+        if TAKEN.load(Ordering::SeqCst) && std::thread::current().id() != ui {
+            tracing::error!("panic in a background thread: {info}");
+            return;
+        }
         restore();
         previous(info);
     }));

@@ -3,19 +3,33 @@
 
 use crate::app::model::KpiData;
 use crate::app::{Command, Loaded, Msg, Part, SaveOutcome};
+use crate::backoff::Backoff;
 use crate::db;
 use crate::db::edit::EditContext;
+use crate::db::timeouts::Timeouts;
 use crate::query::PageAnchor;
 use chrono::Utc;
+use futures_util::FutureExt;
 use sqlx::PgPool;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 
+/// How long the client waits for any dashboard read or save before it calls
+/// the connection dead: the server's statement timeout plus travel time. A
+/// half-open connection (the peer vanished without closing) never answers, and
+/// without this the dashboard would wait — and say "live" — forever.
+pub const CLIENT_WAIT: Duration = Timeouts::DASHBOARD.client_wait();
+
+/// How long the reconnect probe's `SELECT 1` may take.
+const PROBE_WAIT: Duration = Duration::from_secs(5);
+
 pub struct Worker {
-    /// Reads; read-only at the database level when the session is.
+    /// Reads; read-only at the database level when the session is. Replaced
+    /// by a fresh pool after a connection loss (see `start_probe`).
     pub pool: PgPool,
     /// Present only when the session may write.
     pub edit: Option<EditContext>,
@@ -26,6 +40,8 @@ pub struct Worker {
     /// The newest page / count generation asked for, read by waiting tasks.
     latest_page: Arc<AtomicU64>,
     latest_count: Arc<AtomicU64>,
+    /// How long to wait for any answer: `CLIENT_WAIT` (shorter in tests).
+    wait: Duration,
 }
 
 /// Queries that replace the table wait this long first and give up if a newer
@@ -67,20 +83,27 @@ impl Worker {
             probe: None,
             latest_page: Arc::new(AtomicU64::new(0)),
             latest_count: Arc::new(AtomicU64::new(0)),
+            wait: CLIENT_WAIT,
         }
     }
 
     pub fn run(&mut self, cmd: Command) {
         let pool = self.pool.clone();
         let tx = self.tx.clone();
+        let wait = self.wait;
         match cmd {
-            Command::LoadKpis => {
-                tokio::spawn(report(tx, Part::Kpis, async move {
-                    let mut conn = pool.acquire().await?;
-                    let kpis = db::kpis::load(&mut conn, Utc::now()).await?;
-                    let trend = db::kpis::trend(&mut conn).await?;
-                    Ok(Some(Loaded::Kpis(KpiData { kpis, trend })))
-                }));
+            Command::LoadKpis { ticket } => {
+                spawn_guarded(
+                    tx.clone(),
+                    "KPI",
+                    report(tx, Part::Kpis, ticket, wait, async move {
+                        let mut conn = pool.acquire().await?;
+                        let kpis = db::kpis::load(&mut conn, Utc::now()).await?;
+                        let trend = db::kpis::trend(&mut conn).await?;
+                        let kpis = KpiData { kpis, trend };
+                        Ok(Some(Loaded::Kpis { ticket, kpis }))
+                    }),
+                );
             }
             Command::LoadPage {
                 generation,
@@ -99,7 +122,7 @@ impl Worker {
                     PageAnchor::After(_) | PageAnchor::Before(_) => Duration::ZERO,
                     _ => SETTLE,
                 };
-                self.page = Some(tokio::spawn(report(tx, Part::Page, async move {
+                let report = report(tx.clone(), Part::Page, generation, wait, async move {
                     if !still_wanted(&latest, generation, settle).await {
                         return Ok(None);
                     }
@@ -107,42 +130,52 @@ impl Worker {
                     let page =
                         db::bugs::page(&mut conn, &query, &anchor, limit, Utc::now()).await?;
                     Ok(Some(Loaded::Page { generation, page }))
-                })));
+                });
+                self.page = Some(spawn_guarded(tx, "page", report));
             }
-            Command::LoadCount { generation, query } => {
-                self.latest_count.store(generation, Ordering::Relaxed);
+            Command::LoadCount { ticket, query } => {
+                self.latest_count.store(ticket, Ordering::Relaxed);
                 let latest = self.latest_count.clone();
-                tokio::spawn(report(tx, Part::Count, async move {
-                    if !still_wanted(&latest, generation, SETTLE * 3).await {
-                        return Ok(None);
-                    }
-                    let mut conn = pool.acquire().await?;
-                    let count = db::bugs::count(&mut conn, &query, Utc::now()).await?;
-                    Ok(Some(Loaded::Count { generation, count }))
-                }));
+                spawn_guarded(
+                    tx.clone(),
+                    "count",
+                    report(tx, Part::Count, ticket, wait, async move {
+                        if !still_wanted(&latest, ticket, SETTLE * 3).await {
+                            return Ok(None);
+                        }
+                        let mut conn = pool.acquire().await?;
+                        let count = db::bugs::count(&mut conn, &query, Utc::now()).await?;
+                        Ok(Some(Loaded::Count { ticket, count }))
+                    }),
+                );
             }
-            Command::LoadDetail { id } => {
+            Command::LoadDetail { ticket, id } => {
                 if let Some(old) = self.detail.take() {
                     old.abort();
                 }
-                self.detail = Some(tokio::spawn(report(tx, Part::Detail, async move {
+                let report = report(tx.clone(), Part::Detail, ticket, wait, async move {
                     // Holding `j` moves through many bugs: each new request
                     // aborts this one while it settles, so only the bug the
                     // selection rests on is read.
                     tokio::time::sleep(SETTLE).await;
                     let mut conn = pool.acquire().await?;
                     match db::detail::detail(&mut conn, id).await? {
-                        Some(d) => Ok(Some(Loaded::Detail(Box::new(d)))),
+                        Some(d) => Ok(Some(Loaded::Detail {
+                            ticket,
+                            detail: Box::new(d),
+                        })),
                         None => Err(sqlx::Error::RowNotFound),
                     }
-                })));
+                });
+                self.detail = Some(spawn_guarded(tx, "detail", report));
             }
-            Command::LoadPortfolio => {
-                tokio::spawn(report(tx, Part::Portfolio, async move {
+            Command::LoadPortfolio { ticket } => {
+                let report = report(tx.clone(), Part::Portfolio, ticket, wait, async move {
                     let mut conn = pool.acquire().await?;
-                    let projects = db::portfolio::projects(&mut conn, Utc::now()).await?;
-                    Ok(Some(Loaded::Portfolio(projects)))
-                }));
+                    let rows = db::portfolio::projects(&mut conn, Utc::now()).await?;
+                    Ok(Some(Loaded::Portfolio { ticket, rows }))
+                });
+                spawn_guarded(tx, "portfolio", report);
             }
             Command::SaveStatus { bug, to } => {
                 let Some(ctx) = self.edit.clone() else {
@@ -153,10 +186,24 @@ impl Worker {
                     }));
                     return;
                 };
-                tokio::spawn(async move {
-                    let outcome = match db::edit::change_status(&pool, &ctx, &bug, to).await {
-                        Ok(outcome) => outcome,
-                        Err(e) => {
+                spawn_guarded(tx.clone(), "save", async move {
+                    let save = db::edit::change_status(&pool, &ctx, &bug, to);
+                    let outcome = match tokio::time::timeout(wait, save).await {
+                        Ok(Ok(outcome)) => outcome,
+                        Err(_) => {
+                            let error = no_answer(wait);
+                            let _ = tx.send(Msg::ConnectionDown {
+                                error: error.clone(),
+                            });
+                            SaveOutcome::Failed {
+                                bug: bug.number.clone(),
+                                error: format!(
+                                    "not confirmed: {error}; the change may or may not have \
+                                     been saved — check the bug once the database answers"
+                                ),
+                            }
+                        }
+                        Ok(Err(e)) => {
                             if is_connection_error(&e) {
                                 let _ = tx.send(Msg::ConnectionDown {
                                     error: e.to_string(),
@@ -175,51 +222,183 @@ impl Worker {
     }
 
     /// After a connection error: probe with back-off until the database answers,
-    /// then report it up (which makes the app reload everything).
+    /// then report it up (which makes the app reload everything). The pool is
+    /// replaced first: after a half-open connection its old connections may
+    /// never answer again, and every new read would queue behind them.
     pub fn start_probe(&mut self) {
         if self.probe.as_ref().is_some_and(|p| !p.is_finished()) {
             return;
         }
+        self.pool = fresh_pool(&self.pool);
         let pool = self.pool.clone();
         let tx = self.tx.clone();
-        self.probe = Some(tokio::spawn(async move {
-            let mut wait = Duration::from_millis(500);
+        self.probe = Some(spawn_guarded(tx.clone(), "reconnect", async move {
+            let mut backoff = Backoff::default();
             loop {
-                tokio::time::sleep(wait).await;
-                match sqlx::query("SELECT 1").execute(&pool).await {
-                    Ok(_) => {
+                tokio::time::sleep(backoff.next_delay()).await;
+                let ping = sqlx::query("SELECT 1").execute(&pool);
+                match tokio::time::timeout(PROBE_WAIT, ping).await {
+                    Ok(Ok(_)) => {
                         let _ = tx.send(Msg::ConnectionUp);
                         return;
                     }
-                    Err(e) => {
-                        tracing::debug!(error = %e, "database still unreachable");
-                        wait = (wait * 2).min(Duration::from_secs(10));
-                    }
+                    Ok(Err(e)) => tracing::debug!(error = %e, "database still unreachable"),
+                    Err(_) => tracing::debug!("database still not answering"),
                 }
             }
         }));
     }
 }
 
-/// Runs a load and turns its outcome into a message.
+/// A new, empty pool with the same settings; connections open as needed.
+pub fn fresh_pool(pool: &PgPool) -> PgPool {
+    pool.options()
+        .clone()
+        .connect_lazy_with((*pool.connect_options()).clone())
+}
+
+fn no_answer(wait: Duration) -> String {
+    format!(
+        "the database did not answer within {} s (the network or the server may be down)",
+        wait.as_secs_f64()
+    )
+}
+
+/// Runs a background task; if it panics — a bug — the app hears of it as
+/// `WorkerFailed` instead of waiting forever for an answer that cannot come.
+pub fn spawn_guarded(
+    tx: UnboundedSender<Msg>,
+    task: &'static str,
+    fut: impl Future<Output = ()> + Send + 'static,
+) -> JoinHandle<()> {
+    tokio::spawn(guarded(tx, task, fut))
+}
+
+pub async fn guarded(tx: UnboundedSender<Msg>, task: &'static str, fut: impl Future<Output = ()>) {
+    let fut = async move {
+        injected_panic(task);
+        fut.await
+    };
+    if let Err(panic) = AssertUnwindSafe(fut).catch_unwind().await {
+        let error = panic_text(panic.as_ref());
+        tracing::error!(task, %error, "background task panicked");
+        let _ = tx.send(Msg::WorkerFailed {
+            task: task.to_string(),
+            error,
+        });
+    }
+}
+
+/// Test-only fault injection, compiled into debug builds only:
+/// `CTODASH_TEST_PANIC=KPI` makes the KPI task panic, so a test of the real
+/// binary can show that a panic ends the app cleanly.
+fn injected_panic(task: &str) {
+    if cfg!(debug_assertions) && std::env::var("CTODASH_TEST_PANIC").is_ok_and(|t| t == task) {
+        panic!("injected panic in the {task} task (CTODASH_TEST_PANIC)");
+    }
+}
+
+pub fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".into())
+}
+
+/// Runs a load and turns its outcome into a message. A load that gets no
+/// answer within `wait` counts as a lost connection.
 async fn report(
     tx: UnboundedSender<Msg>,
     part: Part,
+    ticket: u64,
+    wait: Duration,
     load: impl Future<Output = sqlx::Result<Option<Loaded>>>,
 ) {
-    let msg = match load.await {
-        Ok(None) => return,
-        Ok(Some(loaded)) => Msg::Loaded(loaded),
-        Err(e) if is_connection_error(&e) => Msg::ConnectionDown {
+    let msg = match tokio::time::timeout(wait, load).await {
+        Err(_) => Msg::ConnectionDown {
+            error: no_answer(wait),
+        },
+        Ok(Ok(None)) => return,
+        Ok(Ok(Some(loaded))) => Msg::Loaded(loaded),
+        Ok(Err(e)) if is_connection_error(&e) => Msg::ConnectionDown {
             error: e.to_string(),
         },
-        Err(e) => {
+        Ok(Err(e)) => {
             tracing::warn!(error = %e, "load failed");
+            let cancelled =
+                e.as_database_error().and_then(|d| d.code()).as_deref() == Some("57014");
+            let error = if cancelled {
+                format!(
+                    "a read took longer than the {} s statement timeout and was stopped (a lock \
+                     held elsewhere, or an overloaded server); the data shown is older — it \
+                     is read again on the next refresh",
+                    Timeouts::DASHBOARD.statement.as_secs()
+                )
+            } else {
+                format!("loading failed: {e}")
+            };
             Msg::LoadFailed {
                 part,
-                error: format!("loading failed: {e}"),
+                ticket,
+                error,
             }
         }
     };
     let _ = tx.send(msg);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A read that gets no answer — here it waits on a lock held elsewhere;
+    /// on a half-open connection it would wait forever — reports the
+    /// connection down within the client's wait, instead of "live" forever.
+    #[tokio::test]
+    async fn a_read_without_an_answer_reports_the_connection_down_in_time() {
+        let db = crate::db::testing::TestDb::new().await;
+        let mut blocker = db.pool.begin().await.unwrap();
+        sqlx::query("LOCK TABLE bugs IN ACCESS EXCLUSIVE MODE")
+            .execute(&mut *blocker)
+            .await
+            .unwrap();
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let mut worker = Worker::new(db.pool.clone(), None, tx);
+        worker.wait = Duration::from_millis(800);
+        let started = std::time::Instant::now();
+        worker.run(Command::LoadKpis { ticket: 1 });
+        let msg = tokio::time::timeout(Duration::from_secs(10), rx.recv()).await;
+        match msg {
+            Ok(Some(Msg::ConnectionDown { error })) => {
+                assert!(error.contains("did not answer within 0.8 s"), "{error}")
+            }
+            other => panic!("expected ConnectionDown, got {other:?}"),
+        }
+        assert!(started.elapsed() < Duration::from_secs(3));
+        blocker.rollback().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_panicking_task_is_reported_not_lost() {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let handle = spawn_guarded(tx, "KPI", async {
+            let v: Vec<u8> = vec![];
+            let _ = v[3];
+        });
+        handle.await.expect("the panic is caught inside the task");
+        match rx.recv().await {
+            Some(Msg::WorkerFailed { task, error }) => {
+                assert_eq!(task, "KPI");
+                assert!(error.contains("index out of bounds"), "{error}");
+            }
+            other => panic!("expected WorkerFailed, got {other:?}"),
+        }
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Msg>();
+        spawn_guarded(tx, "fine", async {}).await.unwrap();
+        assert!(
+            rx.recv().await.is_none(),
+            "a task that ends normally says nothing"
+        );
+    }
 }

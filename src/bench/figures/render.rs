@@ -2,7 +2,7 @@
 
 use super::PAGE;
 use crate::app::model::KpiData;
-use crate::app::msg::{Loaded, Msg, Page};
+use crate::app::msg::{Loaded, Msg, Page, Part};
 use crate::bench::stats::time_async;
 use crate::bench::{Figure, Measure, Target};
 use crate::db::{bugs, detail, kpis, portfolio};
@@ -22,13 +22,13 @@ pub(super) async fn render(pool: &PgPool, n: usize) -> sqlx::Result<Figure> {
         "bench".into(),
     );
     let cmds = update(&mut app, Msg::RefreshDue);
-    let generation = cmds
-        .iter()
-        .find_map(|c| match c {
-            crate::app::Command::LoadPage { generation, .. } => Some(*generation),
-            _ => None,
-        })
-        .unwrap_or(1);
+    let ticket = |cmds: &[crate::app::Command], part| {
+        cmds.iter()
+            .filter_map(crate::app::Command::ticket)
+            .find_map(|(p, t)| (p == part).then_some(t))
+            .unwrap_or(0)
+    };
+    let generation = ticket(&cmds, Part::Page);
     let kpis = KpiData {
         kpis: kpis::load(&mut conn, now).await?,
         trend: kpis::trend(&mut conn).await?,
@@ -36,20 +36,29 @@ pub(super) async fn render(pool: &PgPool, n: usize) -> sqlx::Result<Figure> {
     let q = BugQuery::default();
     let page: Page = bugs::page(&mut conn, &q, &PageAnchor::Top, PAGE, now).await?;
     let first = page.rows.first().map(|r| r.id);
-    update(&mut app, Msg::Loaded(Loaded::Kpis(kpis)));
-    update(&mut app, Msg::Loaded(Loaded::Page { generation, page }));
     update(
         &mut app,
-        Msg::Loaded(Loaded::Portfolio(
-            portfolio::projects(&mut conn, now).await?,
-        )),
+        Msg::Loaded(Loaded::Kpis {
+            ticket: ticket(&cmds, Part::Kpis),
+            kpis,
+        }),
+    );
+    let after_page = update(&mut app, Msg::Loaded(Loaded::Page { generation, page }));
+    update(
+        &mut app,
+        Msg::Loaded(Loaded::Portfolio {
+            ticket: ticket(&cmds, Part::Portfolio),
+            rows: portfolio::projects(&mut conn, now).await?,
+        }),
     );
     let detail = match first {
         Some(id) => detail::detail(&mut conn, id).await?,
         None => None,
     };
     if let Some(d) = detail {
-        update(&mut app, Msg::Loaded(Loaded::Detail(Box::new(d))));
+        let ticket = ticket(&after_page, Part::Detail);
+        let detail = Box::new(d);
+        update(&mut app, Msg::Loaded(Loaded::Detail { ticket, detail }));
     }
     let theme = crate::ui::Theme::colour();
     let mut terminal =
