@@ -42,8 +42,14 @@ async fn dispatch(cli: &Cli, cfg: &config::Config) -> Result<()> {
 }
 
 /// One paragraph on stderr, the details in the log file; never a backtrace.
+/// A write refused by a read-only session reads the same whichever command
+/// and whichever statement ran into it.
 fn fail(e: &color_eyre::eyre::Report) -> ExitCode {
     tracing::error!("{e:?}");
-    eprintln!("error: {}", logging::one_paragraph(e));
+    let text = match ctodash::db::session::read_only_refusal(e.as_ref()) {
+        Some(refusal) => refusal.to_string(),
+        None => logging::one_paragraph(e),
+    };
+    eprintln!("error: {text}");
     ExitCode::FAILURE
 }

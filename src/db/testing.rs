@@ -29,6 +29,7 @@ pub async fn server() -> PgConnectOptions {
         database: "postgres".into(),
         allow_private_cluster: true,
         data_dir: discover::default_data_dir(),
+        read_only: false,
     };
     match discover::discover_server(&opts).await {
         Ok(found) => found.options.database("postgres"),
