@@ -37,6 +37,7 @@ async fn dispatch(cli: &Cli, cfg: &config::Config) -> Result<()> {
         Some(Command::Import(cmd)) => commands::import::run(cfg, cmd).await,
         Some(Command::Snapshot(args)) => commands::snapshot::run(cfg, args).await,
         Some(Command::Doctor) => commands::doctor::run(cfg).await,
+        Some(Command::Grants(args)) => commands::grants::run(cfg, args).await,
         None => ctodash::runtime::run(cfg).await,
     }
 }

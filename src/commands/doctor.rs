@@ -3,7 +3,8 @@
 //! anything failed.
 //!
 //! It finds the database the way every command does, but never migrates it,
-//! never rebuilds anything and runs nothing but reads.
+//! never rebuilds anything and keeps nothing: its one write, a real edit that
+//! proves a save goes through, is rolled back.
 
 mod access;
 mod check;
@@ -18,7 +19,7 @@ pub use server::{MAX_SKEW_SECONDS, MIN_SERVER_VERSION, skew_seconds};
 use crate::config::Config;
 use crate::db::migrate::{self, SchemaState};
 use crate::db::{self, discover};
-use access::write_access;
+use access::{role, write_access};
 use color_eyre::eyre::{Result, eyre};
 use schema::{bug_stats, extensions, indexes, schema};
 use server::{clock, server_version};
@@ -125,6 +126,7 @@ pub async fn diagnose(cfg: &Config, mut emit: impl FnMut(&Check)) -> Vec<Check> 
         }
     }
     push(clock(&pool).await);
+    push(role(&pool, schema_ok).await);
     push(write_access(&pool, cfg, schema_ok).await);
     pool.close().await;
     checks

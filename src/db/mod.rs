@@ -8,6 +8,7 @@ pub mod copy_text;
 pub mod detail;
 pub mod discover;
 pub mod edit;
+pub mod grants;
 pub mod import;
 pub mod kpis;
 pub mod listen;
