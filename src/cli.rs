@@ -79,15 +79,42 @@ pub enum Command {
         # cron, nightly:  5 0 * * *  ctodash snapshot"
     )]
     Snapshot(SnapshotArgs),
-    /// Check connectivity, versions, schema, extensions, indexes, clock skew and write access
+    /// Check connectivity, versions, schema, extensions, indexes, clock skew, the role and write access
     #[command(
         after_help = "Prints one line per check: ok, warn or fail, what was found, and the fix. \
-        Only reads: never migrates or repairs anything. Exit code 0 when nothing failed, 1 \
-        otherwise. With --replica-url it also checks the replica: reachable, a standby, its lag \
-        and schema.\n\nExamples:\n  ctodash doctor\n  ctodash doctor --user cto@example.com\n  \
+        Never migrates or repairs anything. The role line says whether the role is a superuser, \
+        the tables' owner, an editor or a viewer; the write access line makes a real edit inside \
+        a transaction that is rolled back (skipped with --read-only), and names the missing GRANT \
+        when the database refuses it. With --replica-url it also checks the replica: reachable, a \
+        standby, its lag and schema. Exit code 0 when nothing failed, 1 \
+        otherwise.\n\nExamples:\n  ctodash doctor\n  ctodash doctor --user cto@example.com\n  \
         DATABASE_URL=postgres://me@db/bugs ctodash doctor || echo unhealthy"
     )]
     Doctor,
+    /// Print the least-privilege SQL that makes a role a viewer or an editor
+    #[command(
+        after_help = "Read-only (--read-only) guards against mistakes; it is not a security \
+        boundary, since anyone with the same credentials can write with psql. Roles are: a viewer \
+        may only SELECT; an editor may also save edits (UPDATE of a bug's status and INSERT of its \
+        audit row; the triggers write history and summaries with the schema owner's rights). The \
+        SQL revokes everything else on ctodash's tables first, so applying it leaves the role with \
+        exactly these rights. Apply it as the tables' owner, and again after `ctodash migrate`.\n\n\
+        Examples:\n  ctodash grants --viewer dashboard_ro | psql -d ctodash\n  \
+        ctodash grants --editor triage | psql -d ctodash\n  \
+        ctodash doctor   # as that role: says viewer or editor"
+    )]
+    Grants(GrantsArgs),
+}
+
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct GrantsArgs {
+    /// The role may read everything and write nothing
+    #[arg(long, value_name = "ROLE")]
+    pub viewer: Option<String>,
+    /// The role may read everything and save edits, nothing more
+    #[arg(long, value_name = "ROLE")]
+    pub editor: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -56,17 +56,24 @@ async fn dispatch(cli: &Cli, cfg: &config::Config) -> Result<()> {
         Some(Command::Import(cmd)) => commands::import::run(cfg, cmd).await,
         Some(Command::Snapshot(args)) => commands::snapshot::run(cfg, args).await,
         Some(Command::Doctor) => commands::doctor::run(cfg).await,
+        Some(Command::Grants(args)) => commands::grants::run(cfg, args).await,
         None => ctodash::runtime::run(cfg).await,
     }
 }
 
 /// One paragraph on stderr, the details in the log file; never a backtrace.
+/// A write refused by a read-only session reads the same whichever command
+/// and whichever statement ran into it.
 fn fail(e: &color_eyre::eyre::Report) -> ExitCode {
     fail_with(e, "")
 }
 
 fn fail_with(e: &color_eyre::eyre::Report, hint: &str) -> ExitCode {
     tracing::error!("{e:?}");
-    eprintln!("error: {}{hint}", logging::one_paragraph(e));
+    let text = match ctodash::db::session::read_only_refusal(e.as_ref()) {
+        Some(refusal) => refusal.to_string(),
+        None => format!("{}{hint}", logging::one_paragraph(e)),
+    };
+    eprintln!("error: {text}");
     ExitCode::FAILURE
 }

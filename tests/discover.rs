@@ -19,6 +19,7 @@ fn explicit(url: &str, database: &str) -> DiscoverOptions {
         database: database.to_string(),
         allow_private_cluster: false,
         data_dir: std::env::temp_dir().join(unique("ctodash-unused-")),
+        read_only: false,
     }
 }
 
@@ -282,4 +283,50 @@ async fn private_cluster_inits_starts_serves_and_stops() {
 
     a.stop().await.unwrap_or_else(|e| panic!("{e}"));
     assert!(!a.is_running().await.unwrap());
+}
+
+#[tokio::test]
+async fn read_only_discovery_creates_nothing_and_hands_out_read_only_sessions() {
+    let name = unique("ctodash_ro_");
+    let read_only = DiscoverOptions {
+        read_only: true,
+        ..local(&name)
+    };
+    let e = discover::discover(&read_only)
+        .await
+        .expect_err("a read-only discovery found a database that does not exist");
+    assert!(
+        e.to_string()
+            .contains("a read-only session does not create one"),
+        "{e}"
+    );
+    let server = discover::discover_server(&local(&name)).await.unwrap();
+    let mut conn = PgConnection::connect_with(&server.options).await.unwrap();
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+            .bind(&name)
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+    assert!(!exists, "a read-only discovery created {name}");
+
+    // Once the database exists, every connection made from the options refuses writes.
+    discover::discover(&local(&name)).await.unwrap();
+    let found = discover::discover(&read_only).await.unwrap();
+    assert!(found.owned);
+    let mut session = PgConnection::connect_with(&found.options).await.unwrap();
+    let e = sqlx::query("CREATE TABLE t (x int)")
+        .execute(&mut session)
+        .await
+        .expect_err("a read-only session wrote");
+    assert!(ctodash::db::session::is_read_only_error(&e), "{e}");
+    session.close().await.ok();
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE {} WITH (FORCE)",
+        discover::quote_ident(&name)
+    )))
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    conn.close().await.ok();
 }

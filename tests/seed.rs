@@ -41,6 +41,10 @@ async fn seed_loads_consistent_data_and_refuses_to_overwrite() {
     let db = TestDb::new().await;
     let p = &db.pool;
     let indexes_before = index_count(p).await;
+    let foreign_keys = "SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND convalidated \
+         AND conrelid IN ('bugs'::regclass, 'bug_history'::regclass)";
+    let keys_before = scalar(p, foreign_keys).await;
+    assert_eq!(keys_before, 5);
     let report = seed::run(p, &opts(60_000, 5)).await.unwrap();
     assert_eq!(report.bugs, 60_000);
     assert_eq!(scalar(p, "SELECT count(*) FROM bugs").await, 60_000);
@@ -125,7 +129,17 @@ async fn seed_loads_consistent_data_and_refuses_to_overwrite() {
         0
     );
 
-    // Triggers are back on after the load.
+    // Foreign keys and triggers are back on after the load.
+    assert_eq!(
+        scalar(p, foreign_keys).await,
+        keys_before,
+        "foreign keys restored"
+    );
+    let orphan = sqlx::query("UPDATE bugs SET assigned_to = gen_random_uuid() WHERE bug_number = (SELECT min(bug_number) FROM bugs)")
+        .execute(p)
+        .await
+        .expect_err("a bug assigned to no user");
+    assert!(orphan.to_string().contains("foreign key"), "{orphan}");
     let changed = sqlx::query(
         "UPDATE bugs SET status = 'deferred' WHERE bug_number = \
          (SELECT min(bug_number) FROM bugs WHERE status <> 'deferred')",

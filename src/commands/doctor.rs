@@ -3,7 +3,8 @@
 //! anything failed.
 //!
 //! It finds the database the way every command does, but never migrates it,
-//! never rebuilds anything and runs nothing but reads.
+//! never rebuilds anything and keeps nothing: its one write, a real edit that
+//! proves a save goes through, is rolled back.
 
 mod access;
 mod check;
@@ -19,7 +20,8 @@ pub use server::{MAX_SKEW_SECONDS, MIN_SERVER_VERSION, skew_seconds};
 use crate::config::Config;
 use crate::db;
 use crate::db::migrate::{self, SchemaState};
-use access::write_access;
+use crate::db::discover;
+use access::{role, write_access};
 use color_eyre::eyre::{Result, eyre};
 use schema::{bug_stats, extensions, indexes, schema};
 use server::{clock, server_version};
@@ -134,6 +136,7 @@ async fn primary(cfg: &Config, push: &mut impl FnMut(Check)) {
         }
     }
     push(clock(&pool).await);
+    push(role(&pool, schema_ok).await);
     push(write_access(&pool, cfg, schema_ok).await);
     pool.close().await;
 }

@@ -1,9 +1,11 @@
 use crate::config::Config;
+use crate::db::session::refuse_writes;
 use crate::db::{self, migrate};
 use color_eyre::eyre::Result;
 
 /// `ctodash migrate`: the one command allowed to change any database's schema.
 pub async fn run(cfg: &Config) -> Result<()> {
+    refuse_writes(cfg, "migrate the schema", "ctodash migrate")?;
     let found = db::find(cfg).await?;
     let pool = db::connect(&found, 2).await?;
     let ran = migrate::run(&pool).await?;

@@ -2,6 +2,7 @@
 
 pub mod bugs;
 pub mod doctor;
+pub mod grants;
 pub mod import;
 pub mod kpis;
 pub mod migrate;

@@ -1,10 +1,12 @@
 use crate::cli::SeedArgs;
 use crate::config::Config;
+use crate::db::session::refuse_writes;
 use crate::db::{self, SchemaPolicy};
 use crate::seed::{self, DEMO_CTO_EMAIL, SeedOptions};
 use color_eyre::eyre::Result;
 
 pub async fn run(cfg: &Config, args: &SeedArgs) -> Result<()> {
+    refuse_writes(cfg, "seed demo data", "ctodash seed")?;
     let db = db::open(cfg, SchemaPolicy::MigrateOwnedOrEmpty).await?;
     let opts = SeedOptions {
         bugs: args.bugs,

@@ -5,6 +5,7 @@
 
 use crate::cli::SnapshotArgs;
 use crate::config::Config;
+use crate::db::session::refuse_writes;
 use crate::db::{self, SchemaPolicy, rollups};
 use crate::domain::portfolio_totals;
 use crate::format::{count, money};
@@ -19,12 +20,7 @@ pub async fn run(cfg: &Config, args: &SnapshotArgs) -> Result<()> {
         Some(text) => parse_month(text, now)?,
         None => rollups::month_start(now),
     };
-    if cfg.read_only {
-        bail!(
-            "refusing to write the snapshot: this session is read-only (--read-only, or \
-             read_only = true in the config file). Run `ctodash snapshot` without --read-only"
-        );
-    }
+    refuse_writes(cfg, "write the snapshot", "ctodash snapshot")?;
     let db = db::open(cfg, SchemaPolicy::MigrateOwned).await?;
     let mut conn = db.pool.acquire().await?;
     let written = snapshot(&mut conn, month, now).await?;

@@ -1,7 +1,8 @@
 //! Bulk loading for `ctodash seed`: one transaction, COPY instead of INSERT,
-//! secondary indexes rebuilt once at the end instead of maintained per row, and
+//! secondary indexes rebuilt once at the end instead of maintained per row,
 //! row triggers off (the generator writes history, SLA deadlines and resolved_at
-//! itself, and the summary table is rebuilt afterwards).
+//! itself, and the summary table is rebuilt afterwards) and foreign keys checked
+//! once in bulk. Nothing here needs a superuser: the tables' owner can do it all.
 
 use sqlx::{PgConnection, Postgres, Transaction};
 use std::collections::VecDeque;
@@ -49,34 +50,71 @@ pub async fn truncate_all(tx: &mut Transaction<'_, Postgres>) -> sqlx::Result<()
     Ok(())
 }
 
-/// Turns off triggers for this transaction. A superuser can also skip foreign-key
-/// checks (the generator only writes consistent references); an ordinary owner
-/// disables only the user triggers.
-pub async fn disable_triggers(tx: &mut Transaction<'_, Postgres>) -> sqlx::Result<()> {
-    let superuser: bool =
-        sqlx::query_scalar("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
-            .fetch_one(&mut **tx)
-            .await?;
-    if superuser {
-        sqlx::query("SET LOCAL session_replication_role = replica")
-            .execute(&mut **tx)
-            .await?;
-    } else {
-        for table in BULK_TABLES {
-            sqlx::query(sqlx::AssertSqlSafe(format!(
-                "ALTER TABLE {table} DISABLE TRIGGER USER"
-            )))
-            .execute(&mut **tx)
-            .await?;
-        }
-    }
-    Ok(())
+/// A foreign key of a bulk table, dropped for the load and added back after.
+#[derive(Debug, Clone)]
+pub struct ForeignKey {
+    table: String,
+    name: String,
+    definition: String,
 }
 
-pub async fn enable_triggers(tx: &mut Transaction<'_, Postgres>) -> sqlx::Result<()> {
-    sqlx::query("SET LOCAL session_replication_role = origin")
+/// Suspends, for this transaction, the checks the generator makes redundant:
+/// the user triggers of the bulk tables (the generator writes history, SLA
+/// deadlines and resolved_at itself; the summaries are rebuilt afterwards)
+/// and their foreign keys (checked once, in bulk, by [`restore_checks`]). An
+/// ordinary role that owns the tables can do both, unlike
+/// `session_replication_role`, which needs a superuser; both take an ACCESS
+/// EXCLUSIVE lock, as the seed's TRUNCATE does anyway.
+pub async fn suspend_checks(tx: &mut Transaction<'_, Postgres>) -> sqlx::Result<Vec<ForeignKey>> {
+    let keys: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT conrelid::regclass::text, quote_ident(conname), pg_get_constraintdef(oid) \
+         FROM pg_constraint \
+         WHERE contype = 'f' \
+           AND conrelid = ANY (ARRAY['bugs'::regclass, 'bug_history'::regclass]) \
+         ORDER BY conrelid::regclass::text, conname",
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    let keys: Vec<ForeignKey> = keys
+        .into_iter()
+        .map(|(table, name, definition)| ForeignKey {
+            table,
+            name,
+            definition,
+        })
+        .collect();
+    for table in BULK_TABLES {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "ALTER TABLE {table} DISABLE TRIGGER USER"
+        )))
         .execute(&mut **tx)
         .await?;
+    }
+    for key in &keys {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "ALTER TABLE {} DROP CONSTRAINT {}",
+            key.table, key.name
+        )))
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(keys)
+}
+
+/// Adds the foreign keys back (each validated by one join over the loaded
+/// rows, far cheaper than a check per row) and turns the triggers on again.
+pub async fn restore_checks(
+    tx: &mut Transaction<'_, Postgres>,
+    keys: &[ForeignKey],
+) -> sqlx::Result<()> {
+    for key in keys {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "ALTER TABLE {} ADD CONSTRAINT {} {}",
+            key.table, key.name, key.definition
+        )))
+        .execute(&mut **tx)
+        .await?;
+    }
     for table in BULK_TABLES {
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "ALTER TABLE {table} ENABLE TRIGGER USER"

@@ -102,7 +102,7 @@ pub enum MigrateError {
     )]
     Dirty { version: i64 },
     #[error("applying the schema failed: {0}. The failing migration was rolled back.")]
-    Failed(sqlx::migrate::MigrateError),
+    Failed(#[source] sqlx::migrate::MigrateError),
     #[error("could not read the schema state: {0}")]
     Database(#[from] sqlx::Error),
 }

@@ -8,6 +8,7 @@ pub mod copy_text;
 pub mod detail;
 pub mod discover;
 pub mod edit;
+pub mod grants;
 pub mod import;
 pub mod kpis;
 pub mod listen;
@@ -15,6 +16,7 @@ pub mod migrate;
 pub mod portfolio;
 pub mod replica;
 pub mod rollups;
+pub mod session;
 pub mod testing;
 pub mod timeouts;
 pub mod users;
@@ -81,6 +83,7 @@ pub fn discover_options(cfg: &Config) -> DiscoverOptions {
         database: "ctodash".to_string(),
         allow_private_cluster: true,
         data_dir: cfg.data_dir.clone(),
+        read_only: cfg.read_only,
     }
 }
 
@@ -110,8 +113,10 @@ pub async fn open(cfg: &Config, policy: SchemaPolicy) -> Result<Database, OpenEr
     };
     let pool = connect(&found, 8).await.map_err(conn_err)?;
     let state = migrate::state(&pool).await.map_err(conn_err)?;
-    let may_migrate =
-        found.owned || (policy == SchemaPolicy::MigrateOwnedOrEmpty && state == SchemaState::Empty);
+    // A read-only session never migrates, not even a database of its own.
+    let may_migrate = !cfg.read_only
+        && (found.owned
+            || (policy == SchemaPolicy::MigrateOwnedOrEmpty && state == SchemaState::Empty));
     match state {
         SchemaState::Current => {}
         SchemaState::Empty | SchemaState::Behind { .. } if may_migrate => {

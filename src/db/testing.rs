@@ -19,10 +19,14 @@ pub struct TestDb {
     pub options: PgConnectOptions,
     pub name: String,
     server: PgConnectOptions,
+    /// The ordinary role that owns the database, dropped with it (see
+    /// [`TestDb::owned_by_new_role`]).
+    role: Option<String>,
 }
 
 const TEMPLATE_PREFIX: &str = "ctodash_tpl_";
 const TEST_PREFIX: &str = "ctodash_test_";
+const ROLE_PREFIX: &str = "ctodash_app_";
 
 /// Server-level connection options (maintenance database `postgres`).
 pub async fn server() -> PgConnectOptions {
@@ -31,6 +35,7 @@ pub async fn server() -> PgConnectOptions {
         database: "postgres".into(),
         allow_private_cluster: true,
         data_dir: discover::default_data_dir(),
+        read_only: false,
     };
     match discover::discover_server(&opts).await {
         Ok(found) => found.options.database("postgres"),
@@ -141,7 +146,77 @@ impl TestDb {
             options,
             name,
             server,
+            role: None,
         }
+    }
+
+    /// A database as production has them: owned by a fresh ordinary role
+    /// (`LOGIN CREATEDB NOSUPERUSER`), empty (no schema: the role migrates
+    /// it), with `pool` and `url()` logged in as that role. The role is
+    /// dropped with the database.
+    pub async fn owned_by_new_role() -> TestDb {
+        let server = server().await;
+        let suffix = uuid::Uuid::new_v4().simple().to_string();
+        let role = format!("{ROLE_PREFIX}{}", &suffix[..12]);
+        let name = format!("{TEST_PREFIX}{suffix}");
+        let mut conn = PgConnection::connect_with(&server)
+            .await
+            .expect("connect to test server");
+        execute(
+            &mut conn,
+            format!("CREATE ROLE {role} LOGIN CREATEDB NOSUPERUSER"),
+        )
+        .await;
+        execute(
+            &mut conn,
+            format!("CREATE DATABASE {name} OWNER {role} TEMPLATE template0 ENCODING 'UTF8'"),
+        )
+        .await;
+        conn.close().await.ok();
+        let options = server.clone().database(&name).username(&role);
+        let pool = PgPoolOptions::new()
+            .max_connections(4)
+            .connect_with(options.clone())
+            .await
+            .expect("connect to the test database as its owner");
+        TestDb {
+            pool,
+            options,
+            name,
+            server,
+            role: Some(role),
+        }
+    }
+
+    /// A fresh ordinary role (`LOGIN`, nothing granted) on this test's server,
+    /// dropped when the returned guard goes; for testing grants.
+    pub async fn new_role(&self) -> TestRole {
+        let role = format!(
+            "{ROLE_PREFIX}{}",
+            &uuid::Uuid::new_v4().simple().to_string()[..12]
+        );
+        let mut conn = PgConnection::connect_with(&self.server)
+            .await
+            .expect("connect to test server");
+        execute(&mut conn, format!("CREATE ROLE {role} LOGIN NOSUPERUSER")).await;
+        conn.close().await.ok();
+        TestRole {
+            name: role,
+            server: self.server.clone(),
+            database: self.name.clone(),
+        }
+    }
+
+    /// Connection options for this database logged in as `role`.
+    pub fn options_as(&self, role: &str) -> PgConnectOptions {
+        self.options.clone().username(role)
+    }
+
+    /// `url()` logged in as `role`.
+    pub fn url_as(&self, role: &str) -> String {
+        let url = self.url();
+        let user = self.options.get_username();
+        url.replacen(&format!("://{user}@"), &format!("://{role}@"), 1)
     }
 
     pub async fn conn(&self) -> PgConnection {
@@ -169,26 +244,71 @@ impl TestDb {
     }
 }
 
+/// A role made by [`TestDb::new_role`]; dropped (with what it owns and was
+/// granted in its database) when this goes.
+pub struct TestRole {
+    pub name: String,
+    server: PgConnectOptions,
+    database: String,
+}
+
+impl Drop for TestRole {
+    fn drop(&mut self) {
+        let role = self.name.clone();
+        let in_db = self.server.clone().database(&self.database);
+        let server = self.server.clone();
+        best_effort(move || async move {
+            if let Ok(mut conn) = PgConnection::connect_with(&in_db).await {
+                let sql = format!("DROP OWNED BY {role}");
+                let _ = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .execute(&mut conn)
+                    .await;
+            }
+            let mut conn = PgConnection::connect_with(&server).await.ok()?;
+            let sql = format!("DROP ROLE IF EXISTS {role}");
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(&mut conn)
+                .await
+                .ok()
+        });
+    }
+}
+
+/// Runs clean-up on a private runtime on its own thread: `Drop` runs outside
+/// async context, and nesting runtimes inside the test's would panic.
+fn best_effort<F, Fut>(work: F)
+where
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Option<sqlx::postgres::PgQueryResult>>,
+{
+    let _ = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .ok()?;
+        rt.block_on(work())
+    })
+    .join();
+}
+
 impl Drop for TestDb {
     fn drop(&mut self) {
         let server = self.server.clone();
         let name = self.name.clone();
-        // Drop runs outside async context; a private runtime on its own thread
-        // avoids nesting runtimes inside the test's.
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .ok()?;
-            rt.block_on(async {
-                let mut conn = PgConnection::connect_with(&server).await.ok()?;
-                let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-                sqlx::query(sqlx::AssertSqlSafe(sql))
+        let role = self.role.take();
+        best_effort(move || async move {
+            let mut conn = PgConnection::connect_with(&server).await.ok()?;
+            let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+            let dropped = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(&mut conn)
+                .await;
+            if let Some(role) = role {
+                let sql = format!("DROP ROLE IF EXISTS {role}");
+                let _ = sqlx::query(sqlx::AssertSqlSafe(sql))
                     .execute(&mut conn)
-                    .await
-                    .ok()
-            })
-        })
-        .join();
+                    .await;
+            }
+            dropped.ok()
+        });
     }
 }

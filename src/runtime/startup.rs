@@ -80,7 +80,9 @@ async fn prepare(cfg: &Config, tx: &UnboundedSender<Msg>) -> Result<Session> {
         ..cfg.clone()
     };
     let mut database = db::open(&setup, SchemaPolicy::MigrateOwned).await?;
-    if database.found.owned && is_empty(&database.pool).await? {
+    // First run: demo data only in a database ctodash created itself, and
+    // never when read-only was asked for.
+    if !cfg.read_only && database.found.owned && is_empty(&database.pool).await? {
         let opts = SeedOptions::demo();
         let text = format!(
             "first run: loading {} demo bugs into ctodash's own database…",

@@ -124,7 +124,7 @@ pub async fn run(pool: &PgPool, opts: &SeedOptions) -> Result<SeedReport, SeedEr
     if opts.reset {
         bulk::truncate_all(&mut tx).await?;
     }
-    bulk::disable_triggers(&mut tx).await?;
+    let foreign_keys = bulk::suspend_checks(&mut tx).await?;
     let index_defs = bulk::drop_secondary_indexes(&mut tx).await?;
     phases.mark("prepare");
 
@@ -153,7 +153,7 @@ pub async fn run(pool: &PgPool, opts: &SeedOptions) -> Result<SeedReport, SeedEr
     let history_rows = stream_bugs(&mut tx, &ctx, opts.bugs, Part::History).await?;
     phases.mark("history");
 
-    bulk::enable_triggers(&mut tx).await?;
+    bulk::restore_checks(&mut tx, &foreign_keys).await?;
     bulk::rebuild_bug_stats(&mut tx).await?;
     write_rollups(&mut tx, now).await?;
     phases.mark("rollups");

@@ -60,6 +60,11 @@ impl Cli {
         Cli { url, dir, config }
     }
 
+    /// Replaces the config file every run reads.
+    pub fn write_config(&self, text: &str) {
+        std::fs::write(&self.config, text).expect("write the config file");
+    }
+
     pub async fn run(&self, args: &[&str]) -> Run {
         self.run_env(args, &[]).await
     }

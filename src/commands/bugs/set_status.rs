@@ -6,6 +6,7 @@ use crate::app::msg::SaveOutcome;
 use crate::cli::BugsSetStatusArgs;
 use crate::config::Config;
 use crate::db::edit::{EditContext, change_status};
+use crate::db::session::refuse_writes;
 use crate::db::{self, SchemaPolicy};
 use crate::domain::BugStatus;
 use color_eyre::eyre::{Result, bail, eyre};
@@ -14,13 +15,7 @@ use sqlx::PgPool;
 pub(super) async fn set_status_command(cfg: &Config, args: &BugsSetStatusArgs) -> Result<()> {
     let number = parse_bug_number(&args.bug)?;
     let to = parse_new_status(&args.status)?;
-    if cfg.read_only {
-        bail!(
-            "refusing to change {number}: this session is read-only (--read-only, or \
-             read_only = true in the config file), so nothing was written. Run the command \
-             without --read-only (and without read_only = true in the config) to change bugs"
-        );
-    }
+    refuse_writes(cfg, &format!("change {number}"), "ctodash bugs set-status")?;
     let Some(email) = cfg.user.as_deref().map(str::trim).filter(|e| !e.is_empty()) else {
         bail!(
             "refusing to change {number}: ctodash does not know who you are, and every change \

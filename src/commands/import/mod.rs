@@ -24,6 +24,7 @@ pub use report::{ImportReport, MAX_LOGGED_ERRORS, Problem};
 use crate::cli::{DataFormat, ImportCommand, ImportCsvArgs, ImportKind};
 use crate::config::Config;
 use crate::db::import::{self as sql, BugColumns, BugRow, ProjectColumns, ProjectRow};
+use crate::db::session::ReadOnlyRefusal;
 use crate::db::{self, SchemaPolicy};
 use crate::domain::ImportSource;
 use chrono::Utc;
@@ -73,12 +74,14 @@ pub fn read_input(path: &str) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// A dry run only reads, so it is allowed in a read-only session.
 pub(crate) fn refuse_read_only(cfg: &Config, dry_run: bool) -> Result<()> {
     if cfg.read_only && !dry_run {
-        return Err(eyre!(
-            "an import writes to the database, but this session is read-only (--read-only or \
-             read_only in the config file). Drop --read-only, or add --dry-run to only validate."
-        ));
+        let mut refusal = ReadOnlyRefusal::command("import", "ctodash import");
+        refusal
+            .fix
+            .push_str(", or add --dry-run to only validate the file");
+        return Err(refusal.into());
     }
     Ok(())
 }

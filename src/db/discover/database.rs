@@ -28,7 +28,19 @@ pub async fn ensure_database(
     result
 }
 
-async fn check_or_create(conn: &mut PgConnection, name: &str, user: &str) -> Result<bool, String> {
+/// For read-only sessions, which create nothing: whether `name` carries
+/// ctodash's ownership marker, or the reason it cannot be used.
+pub async fn existing_database(conn: &mut PgConnection, name: &str) -> Result<bool, String> {
+    existing(conn, name).await?.ok_or_else(|| {
+        format!(
+            "database {name} does not exist, and a read-only session does not create one \
+             (run ctodash once without --read-only to create it)"
+        )
+    })
+}
+
+/// `Some(owned)` when `name` exists.
+async fn existing(conn: &mut PgConnection, name: &str) -> Result<Option<bool>, String> {
     let existing: Option<Option<String>> = sqlx::query_scalar(
         "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = $1",
     )
@@ -36,9 +48,15 @@ async fn check_or_create(conn: &mut PgConnection, name: &str, user: &str) -> Res
     .fetch_optional(&mut *conn)
     .await
     .map_err(|e| short(&e))?;
-    if let Some(comment) = existing {
+    Ok(existing.map(|comment| {
         let owned = comment.as_deref() == Some(OWNERSHIP_MARKER);
         tracing::debug!(database = name, owned, "database exists");
+        owned
+    }))
+}
+
+async fn check_or_create(conn: &mut PgConnection, name: &str, user: &str) -> Result<bool, String> {
+    if let Some(owned) = existing(conn, name).await? {
         return Ok(owned);
     }
     let ident = quote_ident(name);

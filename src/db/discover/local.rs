@@ -2,7 +2,7 @@
 //! libpq would (`PGHOST`, `PGPORT`, `PGUSER`, socket directories, `127.0.0.1`).
 
 use super::connect::{Failure, connect};
-use super::database::ensure_database;
+use super::database::{ensure_database, existing_database};
 use super::errors::{Attempt, attempt};
 use super::urls::{display_url, pct};
 use super::{Discovered, LOCAL_CONNECT_TIMEOUT, MAINTENANCE_DB, SOCKET_DIRS, Source, Target};
@@ -129,8 +129,11 @@ fn local_options(endpoint: &Endpoint, user: &str, database: &str) -> PgConnectOp
     endpoint.apply(base).username(user).database(database)
 }
 
+/// `create`: whether the target database may be created when missing (never
+/// in a read-only session).
 pub(super) async fn local(
     target: Target<'_>,
+    create: bool,
     attempts: &mut Vec<Attempt>,
 ) -> Result<Discovered, ()> {
     let endpoints = local_endpoints(attempts);
@@ -169,7 +172,11 @@ pub(super) async fn local(
                     (server, false)
                 }
                 Target::Database(name) => {
-                    let owned = ensure_database(&mut conn, name, user).await;
+                    let owned = if create {
+                        ensure_database(&mut conn, name, user).await
+                    } else {
+                        existing_database(&mut conn, name).await
+                    };
                     let _ = conn.close().await;
                     let owned = match owned {
                         Ok(owned) => owned,

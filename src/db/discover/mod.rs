@@ -32,6 +32,7 @@ pub use local::os_user;
 pub use urls::{display_url, redact_url};
 
 use super::cluster;
+use super::edit::read_only_options;
 use errors::{attempt, cluster_reason, start_hint};
 use explicit::explicit;
 use local::local;
@@ -65,6 +66,10 @@ pub struct DiscoverOptions {
     pub allow_private_cluster: bool,
     /// Where a private cluster may live.
     pub data_dir: PathBuf,
+    /// `--read-only`: every session made from the result refuses to write
+    /// (`default_transaction_read_only`), and discovery creates nothing (no
+    /// database, no private cluster) on the way.
+    pub read_only: bool,
 }
 
 impl Default for DiscoverOptions {
@@ -74,6 +79,7 @@ impl Default for DiscoverOptions {
             database: "ctodash".to_string(),
             allow_private_cluster: true,
             data_dir: default_data_dir(),
+            read_only: false,
         }
     }
 }
@@ -145,6 +151,19 @@ enum Target<'a> {
 }
 
 async fn find(opts: &DiscoverOptions, target: Target<'_>) -> Result<Discovered, DiscoveryError> {
+    let mut found = find_any(opts, target).await?;
+    if opts.read_only {
+        // The one place read-only is enforced: every pool and connection any
+        // command makes from these options refuses writes (SQLSTATE 25006).
+        found.options = read_only_options(found.options);
+    }
+    Ok(found)
+}
+
+async fn find_any(
+    opts: &DiscoverOptions,
+    target: Target<'_>,
+) -> Result<Discovered, DiscoveryError> {
     if let Some(url) = opts
         .explicit_url
         .as_deref()
@@ -154,13 +173,13 @@ async fn find(opts: &DiscoverOptions, target: Target<'_>) -> Result<Discovered, 
         return explicit(url, target, &opts.database).await;
     }
     let mut attempts = Vec::new();
-    match local(target, &mut attempts).await {
+    match local(target, !opts.read_only, &mut attempts).await {
         Ok(found) => return Ok(found),
         Err(()) => tracing::debug!("no usable local PostgreSQL server"),
     }
     let cluster_note;
     if opts.allow_private_cluster {
-        match private(&opts.data_dir, target).await {
+        match private(&opts.data_dir, target, !opts.read_only).await {
             Ok(found) => return Ok(found),
             Err(e) => attempts.push(attempt(
                 format!("private cluster in {}", opts.data_dir.display()),

@@ -33,6 +33,11 @@ pub(super) fn describe(e: &sqlx::Error, ctx: &EditContext, phase: Phase) -> Stri
         let code = db.code().unwrap_or_default();
         return match code.as_ref() {
             "25006" => "this session is read-only: nothing was written".to_owned(),
+            "42501" => format!(
+                "your database role may not make this change ({}): nothing was written; \
+                 `ctodash doctor` names the missing GRANT",
+                db.message()
+            ),
             "55P03" | "57014" => "the bug is being changed by another session right now: \
                  nothing was written, try again in a moment"
                 .to_owned(),
