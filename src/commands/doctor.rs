@@ -20,7 +20,6 @@ pub use server::{MAX_SKEW_SECONDS, MIN_SERVER_VERSION, skew_seconds};
 use crate::config::Config;
 use crate::db;
 use crate::db::migrate::{self, SchemaState};
-use crate::db::discover;
 use access::{role, write_access};
 use color_eyre::eyre::{Result, eyre};
 use schema::{bug_stats, extensions, indexes, schema};
