@@ -14,4 +14,5 @@ pub mod logging;
 pub mod query;
 pub mod runtime;
 pub mod seed;
+pub mod text_safety;
 pub mod ui;
