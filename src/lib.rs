@@ -12,6 +12,7 @@ pub mod domain;
 pub mod format;
 pub mod logging;
 pub mod query;
+pub mod redact;
 pub mod runtime;
 pub mod seed;
 pub mod text_safety;

@@ -13,6 +13,7 @@ fn main() -> ExitCode {
         Ok(cfg) => cfg,
         Err(e) => return fail(&e.into()),
     };
+    register_secrets(&cfg);
     let _log = logging::init(&cfg);
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
@@ -41,9 +42,22 @@ async fn dispatch(cli: &Cli, cfg: &config::Config) -> Result<()> {
     }
 }
 
+/// Whatever this run may print or log, these are masked in it.
+fn register_secrets(cfg: &config::Config) {
+    if let Some(url) = &cfg.database_url {
+        ctodash::redact::register_url_secrets(url);
+    }
+    for var in ["PGPASSWORD", "GITHUB_TOKEN"] {
+        if let Ok(secret) = std::env::var(var) {
+            ctodash::redact::register_secret(secret.trim());
+        }
+    }
+}
+
 /// One paragraph on stderr, the details in the log file; never a backtrace.
 fn fail(e: &color_eyre::eyre::Report) -> ExitCode {
-    tracing::error!("{e:?}");
+    // The log's writer redacts too; this also covers a failure before it exists.
+    tracing::error!("{}", ctodash::redact::redact(&format!("{e:?}")));
     eprintln!("error: {}", logging::one_paragraph(e));
     ExitCode::FAILURE
 }
