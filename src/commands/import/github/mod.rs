@@ -44,6 +44,7 @@ use crate::config::Config;
 use crate::db::import::{self as sql, RepoMetrics, RepoUpsert};
 use crate::db::{self, SchemaPolicy};
 use crate::domain::ImportSource;
+use crate::redact::redact_url;
 use chrono::Utc;
 use color_eyre::eyre::{Result, eyre};
 use parse::{RawRepo, json_kind};
@@ -91,7 +92,7 @@ pub async fn run(cfg: &Config, args: &ImportGithubArgs) -> Result<()> {
                 ImportReport::new(ImportSource::Github, "projects", &format!("org:{org}"));
             report
                 .details
-                .insert("api_url".into(), fetch.api_url.clone().into());
+                .insert("api_url".into(), redact_url(&fetch.api_url).into());
             let fetched = tokio::task::spawn_blocking(move || fetch_repos(&fetch)).await?;
             match fetched {
                 Ok(f) => {
