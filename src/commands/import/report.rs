@@ -4,6 +4,7 @@
 use crate::db::import::ImportLog;
 use crate::domain::ImportSource;
 use crate::format::count;
+use crate::text_safety::{self, one_line};
 use serde::Serialize;
 use std::fmt::{self, Write};
 use uuid::Uuid;
@@ -180,8 +181,13 @@ impl ImportReport {
         }
     }
 
-    /// The report for people.
+    /// The report for people. Its lines quote file names, cells and server
+    /// messages, so each is made terminal-safe.
     pub fn table(&self) -> String {
+        text_safety::multi_line(&self.table_raw()).into_owned()
+    }
+
+    fn table_raw(&self) -> String {
         let mut out = String::new();
         let what = match self.source {
             ImportSource::Github => "projects from GitHub".to_string(),
@@ -197,7 +203,7 @@ impl ImportReport {
         } else {
             "Import"
         };
-        let _ = writeln!(out, "{verb}: {what} from {from}");
+        let _ = writeln!(out, "{verb}: {what} from {}", one_line(&from));
         if let Some(sha) = &self.sha256 {
             let _ = writeln!(out, "  {:<12} {sha}", "sha256");
         }
@@ -246,18 +252,18 @@ impl ImportReport {
         };
         let _ = writeln!(out, "  {:<12} {}{skipped_note}", "skipped", n(self.skipped));
         if let Some(fatal) = &self.fatal {
-            let _ = writeln!(out, "\nNothing was imported: {fatal}");
+            let _ = writeln!(out, "\nNothing was imported: {}", one_line(fatal));
         }
         if !self.errors.is_empty() {
             let _ = writeln!(out, "\nBad {noun} (not imported):");
             for e in &self.errors {
-                let _ = writeln!(out, "  {e}");
+                let _ = writeln!(out, "  {}", one_line(&e.to_string()));
             }
         }
         if !self.warnings.is_empty() {
             let _ = writeln!(out, "\nWarnings:");
             for w in &self.warnings {
-                let _ = writeln!(out, "  {w}");
+                let _ = writeln!(out, "  {}", one_line(w));
             }
         }
         let _ = writeln!(out);
