@@ -52,6 +52,25 @@ impl fmt::Display for Problem {
     }
 }
 
+/// `s` with each NUL as U+FFFD, the one character PostgreSQL cannot store.
+fn storable(s: &str) -> String {
+    s.replace('\0', "\u{FFFD}")
+}
+
+fn storable_json(v: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match v {
+        Value::String(s) => Value::String(storable(&s)),
+        Value::Array(a) => Value::Array(a.into_iter().map(storable_json).collect()),
+        Value::Object(o) => Value::Object(
+            o.into_iter()
+                .map(|(k, v)| (storable(&k), storable_json(v)))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
 /// The outcome of one `ctodash import` run.
 #[derive(Debug, Clone, Serialize)]
 pub struct ImportReport {
@@ -172,12 +191,14 @@ impl ImportReport {
                 obj.insert(k.clone(), v.clone());
             }
         }
+        // The file's own bytes (a header cell, a file name) can hold NUL,
+        // which PostgreSQL text and jsonb cannot: the log row must always go in.
         ImportLog {
             source: self.source,
             records_imported: clamp_i32(self.imported),
             records_failed: clamp_i32(self.skipped),
-            errors: self.log_errors(),
-            metadata,
+            errors: self.log_errors().iter().map(|e| storable(e)).collect(),
+            metadata: storable_json(metadata),
         }
     }
 

@@ -186,6 +186,26 @@ pub async fn import_repos(
         if name.is_none() {
             fail(Some("name"), "is required but empty".into());
         }
+        // What PostgreSQL cannot store (NUL) or index (an overlong name) is
+        // this repository's problem, as in a CSV row, never a failed import.
+        if let Some(Err(e)) = name.map(|n| validate::short_text(n, 200)) {
+            fail(Some("name"), e);
+        }
+        let texts = [
+            ("html_url", raw.html_url.as_deref()),
+            ("description", raw.description.as_deref()),
+            ("language", raw.language.as_deref()),
+        ];
+        let topics = raw
+            .topics
+            .iter()
+            .flatten()
+            .map(|t| ("topics", Some(t.as_str())));
+        for (field, value) in texts.into_iter().chain(topics) {
+            if let Some(Err(e)) = value.map(validate::text) {
+                fail(Some(field), e);
+            }
+        }
         let url = match raw.html_url.as_deref().map(str::trim) {
             None | Some("") => {
                 fail(Some("html_url"), "is required but empty".into());
