@@ -53,18 +53,11 @@ pub fn width(s: &str) -> usize {
     s.width()
 }
 
-/// Control characters (newlines, tabs from imported data) as spaces, so a
-/// cell stays on one line and measures what it shows.
+/// `s` on one line and safe to print: whitespace controls (newlines, tabs
+/// from imported data) as spaces, so a cell measures what it shows; escape
+/// sequences and other controls as visible symbols (see [`crate::text_safety`]).
 pub fn clean(s: &str) -> Cow<'_, str> {
-    if s.contains(char::is_control) {
-        Cow::Owned(
-            s.chars()
-                .map(|c| if c.is_control() { ' ' } else { c })
-                .collect(),
-        )
-    } else {
-        Cow::Borrowed(s)
-    }
+    crate::text_safety::one_line(s)
 }
 
 /// `s` cut to at most `max` columns, ending in "…" when anything was

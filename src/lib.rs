@@ -13,6 +13,8 @@ pub mod domain;
 pub mod format;
 pub mod logging;
 pub mod query;
+pub mod redact;
 pub mod runtime;
 pub mod seed;
+pub mod text_safety;
 pub mod ui;

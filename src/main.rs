@@ -14,6 +14,7 @@ fn main() -> ExitCode {
         Ok(cfg) => cfg,
         Err(e) => return fail(&e.into()),
     };
+    register_secrets(&cfg);
     let _log = logging::init(&cfg);
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
@@ -61,6 +62,18 @@ async fn dispatch(cli: &Cli, cfg: &config::Config) -> Result<()> {
     }
 }
 
+/// Whatever this run may print or log, these are masked in it.
+fn register_secrets(cfg: &config::Config) {
+    for url in [&cfg.database_url, &cfg.replica_url].into_iter().flatten() {
+        ctodash::redact::register_url_secrets(url);
+    }
+    for var in ["PGPASSWORD", "GITHUB_TOKEN"] {
+        if let Ok(secret) = std::env::var(var) {
+            ctodash::redact::register_secret(secret.trim());
+        }
+    }
+}
+
 /// One paragraph on stderr, the details in the log file; never a backtrace.
 /// A write refused by a read-only session reads the same whichever command
 /// and whichever statement ran into it.
@@ -69,7 +82,8 @@ fn fail(e: &color_eyre::eyre::Report) -> ExitCode {
 }
 
 fn fail_with(e: &color_eyre::eyre::Report, hint: &str) -> ExitCode {
-    tracing::error!("{e:?}");
+    // The log's writer redacts too; this also covers a failure before it exists.
+    tracing::error!("{}", ctodash::redact::redact(&format!("{e:?}")));
     let text = match ctodash::db::session::read_only_refusal(e.as_ref()) {
         Some(refusal) => refusal.to_string(),
         None => format!("{}{hint}", logging::one_paragraph(e)),

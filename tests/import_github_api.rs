@@ -475,3 +475,147 @@ fn fetch_repos_library_call_and_unreachable_api() {
         "{err}"
     );
 }
+
+// ---------------------------------------------------------------------------
+// The token goes only to the API origin it was meant for.
+
+#[tokio::test]
+async fn a_link_to_another_origin_is_not_followed_and_nothing_is_imported() {
+    let db = TestDb::new().await;
+    // The same pages, but on another port: a different origin.
+    let elsewhere = Server::start(|req, _, base| acme_pages(req, base));
+    let other = elsewhere.base.clone();
+    let api = Server::start(move |req, _, _| {
+        acme_pages(req, &other).header("x-ratelimit-remaining", "4999")
+    });
+    let err = fetch_repos(&FetchOptions {
+        api_url: api.base.clone(),
+        owner: "acme-robotics".into(),
+        token: Some("ghp_onlyforthisapi".into()),
+        max_wait: Duration::from_secs(5),
+    })
+    .unwrap_err();
+    assert!(
+        err.contains(&format!(
+            "Link: rel=\"next\" header points at {}, not at the API ctodash was given ({})",
+            elsewhere.base, api.base
+        )) && err.contains("stopped and imported nothing"),
+        "{err}"
+    );
+    assert!(
+        elsewhere.requests().is_empty(),
+        "the other origin was called"
+    );
+    let sent = api.requests();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(
+        sent[0].headers["authorization"],
+        "Bearer ghp_onlyforthisapi"
+    );
+
+    // The command: exit 1, says so, writes no project.
+    let run = ctodash(
+        &db,
+        &[
+            "import",
+            "github",
+            "--org",
+            "acme-robotics",
+            "--api-url",
+            &api.base,
+        ],
+        &[("GITHUB_TOKEN", "ghp_onlyforthisapi")],
+        None,
+    );
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains("does not follow it elsewhere"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("ghp_onlyforthisapi"), "{}", run.stderr);
+    assert!(project_names(&db.pool).await.is_empty());
+    assert!(
+        elsewhere.requests().is_empty(),
+        "the other origin was called"
+    );
+}
+
+#[test]
+fn redirects_stay_on_the_api_origin_and_relative_links_work() {
+    let elsewhere = Server::start(|req, _, base| acme_pages(req, base));
+    let other = elsewhere.base.clone();
+    let api = Server::start(move |req, _, base| match req.path.as_str() {
+        // Renamed organisation: a same-origin redirect, followed with the token.
+        "/orgs/old-name/repos?per_page=100&page=1" => Response::json(301, "").header(
+            "Location",
+            format!("{base}/orgs/acme-robotics/repos?per_page=100&page=1"),
+        ),
+        // A relative Link target.
+        "/orgs/acme-robotics/repos?per_page=100&page=1" => {
+            Response::json(200, asset("acme-robotics_repos_page1.json")).header(
+                "Link",
+                "</orgs/acme-robotics/repos?per_page=100&page=2>; rel=\"next\"",
+            )
+        }
+        "/orgs/moved-away/repos?per_page=100&page=1" => {
+            Response::json(302, "").header("Location", format!("{other}/orgs/acme-robotics/repos"))
+        }
+        _ => acme_pages(req, base),
+    });
+    let opts = |owner: &str| FetchOptions {
+        api_url: api.base.clone(),
+        owner: owner.into(),
+        token: Some("ghp_sameorigin".into()),
+        max_wait: Duration::from_secs(5),
+    };
+    let fetched = fetch_repos(&opts("old-name")).unwrap();
+    assert_eq!((fetched.pages, fetched.repos.len()), (2, 5));
+    let sent = api.requests();
+    assert_eq!(sent.len(), 3);
+    assert!(
+        sent.iter()
+            .all(|r| r.headers["authorization"] == "Bearer ghp_sameorigin")
+    );
+
+    let err = fetch_repos(&opts("moved-away")).unwrap_err();
+    assert!(
+        err.contains(&format!("GitHub's redirect points at {}", elsewhere.base)),
+        "{err}"
+    );
+    assert!(elsewhere.requests().is_empty(), "the redirect was followed");
+}
+
+#[test]
+fn plain_http_is_refused_before_any_request_except_on_this_machine() {
+    for api_url in [
+        "http://192.0.2.10",
+        "http://api.github.com",
+        "http://ghe.example.com/api/v3",
+    ] {
+        let err = fetch_repos(&FetchOptions {
+            api_url: api_url.into(),
+            owner: "acme-robotics".into(),
+            token: Some("ghp_neversent".into()),
+            max_wait: Duration::from_secs(5),
+        })
+        .unwrap_err();
+        assert!(
+            err.contains("is plain http://") && err.contains("use https://"),
+            "{api_url}: {err}"
+        );
+    }
+    // localhost is this machine: allowed.
+    let server = Server::start(|req, _, base| acme_pages(req, base));
+    let local = server.base.replace("127.0.0.1", "localhost");
+    let fetched = fetch_repos(&FetchOptions {
+        api_url: local,
+        owner: "acme-robotics".into(),
+        token: None,
+        max_wait: Duration::from_secs(5),
+    });
+    // The pages' Link headers name 127.0.0.1: another origin than localhost.
+    let err = fetched.unwrap_err();
+    assert!(err.contains("does not follow it elsewhere"), "{err}");
+    assert_eq!(server.requests().len(), 1);
+}

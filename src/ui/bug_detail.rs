@@ -8,6 +8,7 @@ use crate::app::model::{BugDetail, HistoryEntry};
 use crate::app::state::App;
 use crate::domain::{DEFAULT_HOURLY_RATE, SlaState, bug_cost, sla_state};
 use crate::format::money;
+use crate::text_safety::multi_line;
 use chrono::TimeDelta;
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Rect};
@@ -23,7 +24,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: 
     let d = &app.detail;
     let mut left = vec![styled(" Detail ", theme.title)];
     if let Some(bug) = &d.bug {
-        left.push(styled(format!("· {} ", bug.row.number), theme.text));
+        left.push(styled(format!("· {} ", clean(&bug.row.number)), theme.text));
     }
     let text = d.bug.as_ref().map(|bug| lines(bug, app, theme));
     let mut right = Vec::new();
@@ -136,7 +137,7 @@ fn lines<'a>(bug: &'a BugDetail, app: &App, theme: &Theme) -> Vec<Line<'a>> {
         theme,
     ));
     let assignee = match (&r.assignee, &bug.assignee_email) {
-        (Some(name), Some(email)) => Span::raw(format!("{} <{}>", clean(name), email)),
+        (Some(name), Some(email)) => Span::raw(format!("{} <{}>", clean(name), clean(email))),
         (Some(name), None) => Span::raw(clean(name).into_owned()),
         (None, _) => muted("unassigned".into()),
     };
@@ -203,7 +204,11 @@ fn lines<'a>(bug: &'a BugDetail, app: &App, theme: &Theme) -> Vec<Line<'a>> {
     out.push(Line::default());
     out.push(Line::from(styled("Description", theme.title)));
     match bug.description.as_deref().filter(|s| !s.trim().is_empty()) {
-        Some(text) => out.extend(text.lines().map(|l| Line::from(l.replace('\t', "    ")))),
+        Some(text) => out.extend(
+            multi_line(&text.replace('\t', "    "))
+                .lines()
+                .map(|l| Line::from(l.to_owned())),
+        ),
         None => out.push(Line::from(muted("no description".into()))),
     }
 
@@ -246,7 +251,7 @@ fn history_line<'a>(h: &'a HistoryEntry, who_w: usize, theme: &Theme) -> Line<'a
         Span::raw("  "),
         styled(format!("{who}{pad}"), who_style),
         Span::raw("  "),
-        styled(format!("{:<11}", h.field), theme.label),
+        styled(format!("{:<11}", clean(&h.field)), theme.label),
         Span::raw(" "),
         Span::raw(value(&h.old)),
         styled(" → ", theme.muted),

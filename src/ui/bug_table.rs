@@ -236,7 +236,7 @@ fn row<'a>(r: &'a BugRow, cols: &[(Col, u16)], app: &App, theme: &Theme) -> Vec<
 fn cell<'a>(r: &'a BugRow, c: Col, w: usize, app: &App, theme: &Theme) -> Line<'a> {
     let none = || Line::from(styled("—", theme.muted));
     match c {
-        Col::Number => Line::from(r.number.as_str()),
+        Col::Number => Line::from(clean(&r.number).into_owned()),
         Col::Severity => Line::from(styled(severity_tag(r.severity), theme.severity(r.severity))),
         Col::Status => Line::from(styled(r.status.as_str(), theme.text)),
         Col::Title => {

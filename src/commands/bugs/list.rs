@@ -231,7 +231,8 @@ impl<W: Write> Sink<W> {
                     writeln!(out, "{}", output::header(&list_columns(8, width)))?;
                 }
                 if let Some(s) = summary {
-                    writeln!(out, "{s}")?;
+                    // It quotes the search text and filter values.
+                    writeln!(out, "{}", crate::text_safety::one_line(s))?;
                 }
                 out.flush()
             }

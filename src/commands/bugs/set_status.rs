@@ -38,7 +38,7 @@ pub(super) async fn set_status_command(cfg: &Config, args: &BugsSetStatusArgs) -
     drop(conn);
     let ctx = EditContext::new(me);
     let done = apply_status(&db.pool, &ctx, &detail.row, to).await?;
-    println!("{done}");
+    println!("{}", crate::text_safety::one_line(&done.to_string()));
     Ok(())
 }
 

@@ -10,6 +10,7 @@ use crate::domain::{
     BugNumber, BugStatus, DEFAULT_HOURLY_RATE, Severity, bug_cost, format_duration_short, sla_state,
 };
 use crate::format::money;
+use crate::text_safety;
 use chrono::{DateTime, TimeDelta, Utc};
 use color_eyre::eyre::{Result, eyre};
 use rust_decimal::Decimal;
@@ -231,8 +232,14 @@ fn hours(h: Option<Decimal>) -> String {
     h.map_or_else(|| "—".into(), |h| format!("{}h", h.normalize()))
 }
 
-/// The detail pane as plain text: fields, description, history table.
+/// The detail pane as plain text: fields, description, history table. Every
+/// value comes from the database, so the whole text is made terminal-safe
+/// (line breaks kept for the description).
 pub fn show_text(d: &BugDetail, now: DateTime<Utc>) -> String {
+    text_safety::multi_line(&show_text_raw(d, now)).into_owned()
+}
+
+fn show_text_raw(d: &BugDetail, now: DateTime<Utc>) -> String {
     let r = &d.row;
     let dash = || "—".to_owned();
     let sla = sla_state(r.status, r.created_at, r.sla_hours, now);

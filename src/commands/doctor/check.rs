@@ -1,5 +1,7 @@
 //! One line of the report: its level, the check's name, what was found and the fix.
 
+use crate::redact::redact;
+use crate::text_safety::one_line;
 use std::fmt;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -61,11 +63,19 @@ impl Check {
 }
 
 impl fmt::Display for Check {
-    /// "ok    schema          version 4 (this program's: 4)"
+    /// "ok    schema          version 4 (this program's: 4)". Details quote
+    /// URLs and server messages: secrets masked, controls made harmless.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:<4}  {:<14}  {}", self.level, self.name, self.detail)?;
+        let safe = |s: &str| one_line(&redact(s)).into_owned();
+        write!(
+            f,
+            "{:<4}  {:<14}  {}",
+            self.level,
+            self.name,
+            safe(&self.detail)
+        )?;
         if let Some(fix) = &self.fix {
-            write!(f, "  fix: {fix}")?;
+            write!(f, "  fix: {}", safe(fix))?;
         }
         Ok(())
     }

@@ -112,7 +112,7 @@ pub(crate) async fn finish(report: &ImportReport, format: DataFormat, pool: PgPo
         DataFormat::Table if fatal.is_none() => print!("{}", report.table()),
         DataFormat::Table => {
             for w in &report.warnings {
-                eprintln!("warning: {w}");
+                eprintln!("warning: {}", crate::text_safety::one_line(w));
             }
         }
     }

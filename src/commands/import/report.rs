@@ -4,6 +4,7 @@
 use crate::db::import::ImportLog;
 use crate::domain::ImportSource;
 use crate::format::count;
+use crate::text_safety::{self, one_line};
 use serde::Serialize;
 use std::fmt::{self, Write};
 use uuid::Uuid;
@@ -48,6 +49,25 @@ impl fmt::Display for Problem {
         } else {
             write!(f, "{}: {}", at.join(", "), self.message)
         }
+    }
+}
+
+/// `s` with each NUL as U+FFFD, the one character PostgreSQL cannot store.
+fn storable(s: &str) -> String {
+    s.replace('\0', "\u{FFFD}")
+}
+
+fn storable_json(v: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match v {
+        Value::String(s) => Value::String(storable(&s)),
+        Value::Array(a) => Value::Array(a.into_iter().map(storable_json).collect()),
+        Value::Object(o) => Value::Object(
+            o.into_iter()
+                .map(|(k, v)| (storable(&k), storable_json(v)))
+                .collect(),
+        ),
+        other => other,
     }
 }
 
@@ -171,17 +191,24 @@ impl ImportReport {
                 obj.insert(k.clone(), v.clone());
             }
         }
+        // The file's own bytes (a header cell, a file name) can hold NUL,
+        // which PostgreSQL text and jsonb cannot: the log row must always go in.
         ImportLog {
             source: self.source,
             records_imported: clamp_i32(self.imported),
             records_failed: clamp_i32(self.skipped),
-            errors: self.log_errors(),
-            metadata,
+            errors: self.log_errors().iter().map(|e| storable(e)).collect(),
+            metadata: storable_json(metadata),
         }
     }
 
-    /// The report for people.
+    /// The report for people. Its lines quote file names, cells and server
+    /// messages, so each is made terminal-safe.
     pub fn table(&self) -> String {
+        text_safety::multi_line(&self.table_raw()).into_owned()
+    }
+
+    fn table_raw(&self) -> String {
         let mut out = String::new();
         let what = match self.source {
             ImportSource::Github => "projects from GitHub".to_string(),
@@ -197,7 +224,7 @@ impl ImportReport {
         } else {
             "Import"
         };
-        let _ = writeln!(out, "{verb}: {what} from {from}");
+        let _ = writeln!(out, "{verb}: {what} from {}", one_line(&from));
         if let Some(sha) = &self.sha256 {
             let _ = writeln!(out, "  {:<12} {sha}", "sha256");
         }
@@ -246,18 +273,18 @@ impl ImportReport {
         };
         let _ = writeln!(out, "  {:<12} {}{skipped_note}", "skipped", n(self.skipped));
         if let Some(fatal) = &self.fatal {
-            let _ = writeln!(out, "\nNothing was imported: {fatal}");
+            let _ = writeln!(out, "\nNothing was imported: {}", one_line(fatal));
         }
         if !self.errors.is_empty() {
             let _ = writeln!(out, "\nBad {noun} (not imported):");
             for e in &self.errors {
-                let _ = writeln!(out, "  {e}");
+                let _ = writeln!(out, "  {}", one_line(&e.to_string()));
             }
         }
         if !self.warnings.is_empty() {
             let _ = writeln!(out, "\nWarnings:");
             for w in &self.warnings {
-                let _ = writeln!(out, "  {w}");
+                let _ = writeln!(out, "  {}", one_line(w));
             }
         }
         let _ = writeln!(out);

@@ -29,6 +29,17 @@ pub fn like_escape(text: &str) -> String {
 /// Appends ` AND ...` for every filter. References only `b` (and subqueries),
 /// so the count query needs no joins.
 pub(super) fn push_filters(qb: &mut QueryBuilder<Postgres>, f: &BugFilter, now: DateTime<Utc>) {
+    // PostgreSQL text cannot hold NUL, so no stored value contains one and a
+    // filter text with one matches nothing (binding it would be an error).
+    let texts = [
+        f.project.as_deref(),
+        f.assignee.as_deref(),
+        Some(f.search.as_str()),
+    ];
+    if texts.iter().flatten().any(|t| t.contains('\0')) {
+        qb.push(" AND false");
+        return;
+    }
     let mut statuses = f.status.statuses();
     statuses.sort();
     statuses.dedup();
@@ -125,6 +136,31 @@ mod tests {
     fn like_escape_neutralises_wildcards() {
         assert_eq!(like_escape("100%_done\\"), "100\\%\\_done\\\\");
         assert_eq!(like_escape("checkout"), "checkout");
+    }
+
+    #[test]
+    fn a_nul_in_filter_text_matches_nothing_instead_of_failing() {
+        for f in [
+            BugFilter {
+                search: "a\0b".into(),
+                ..Default::default()
+            },
+            BugFilter {
+                project: Some("\0".into()),
+                ..Default::default()
+            },
+            BugFilter {
+                assignee: Some("x\0".into()),
+                ..Default::default()
+            },
+        ] {
+            let mut qb = QueryBuilder::<Postgres>::new("SELECT 1 FROM bugs b WHERE true");
+            push_filters(&mut qb, &f, Utc::now());
+            assert_eq!(
+                qb.into_string(),
+                "SELECT 1 FROM bugs b WHERE true AND false"
+            );
+        }
     }
 
     #[test]

@@ -14,6 +14,8 @@ pub(super) async fn explicit(
     target: Target<'_>,
     default_db: &str,
 ) -> Result<Discovered, DiscoveryError> {
+    // Whatever later echoes this URL (an sqlx error, a log line) is masked too.
+    crate::redact::register_url_secrets(url);
     let shown = redact_url(url);
     let parts = UrlParts::split(url).map_err(|problem| DiscoveryError::BadUrl {
         url: shown.clone(),

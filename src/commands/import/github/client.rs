@@ -1,11 +1,18 @@
 //! The GitHub API client of `ctodash import github --org`: the "list
 //! repositories" pages fetched one after another through `Link` headers, with
 //! the token, GitHub's rate limits and a retry on server errors.
+//!
+//! The token goes only to the API it was meant for: the API URL must be
+//! https:// (plain http:// only on this machine, for tests and local
+//! mirrors), and a `Link: rel="next"` or a redirect that points at another
+//! origin (scheme, host or port) is not followed: the fetch stops and says
+//! so, and nothing is imported.
 
 use super::parse::parse_repo_list;
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::Value;
 use std::time::Duration;
+use url::{Host, Origin, Url};
 
 pub const DEFAULT_API_URL: &str = "https://api.github.com";
 
@@ -15,6 +22,10 @@ pub const MAX_RATE_LIMIT_WAIT: Duration = Duration::from_secs(60);
 
 /// Pages are 100 repositories; this bounds a runaway `Link` chain.
 const MAX_PAGES: u32 = 1000;
+
+/// Same-origin redirects followed for one page (GitHub redirects a renamed
+/// organisation's URLs).
+const MAX_REDIRECTS: u32 = 5;
 
 /// The API base URL: --api-url when given, else GITHUB_API_URL, else GitHub's.
 pub fn api_url(flag: &str, env: Option<String>) -> String {
@@ -53,11 +64,73 @@ pub struct Fetched {
 enum Page {
     Ok { body: String, next: Option<String> },
     NotFound,
+    Redirect(String),
+}
+
+/// The API URL parsed and checked: http(s), and https unless the host is this
+/// machine (localhost, 127.0.0.0/8, ::1).
+pub fn check_api_url(api_url: &str) -> Result<Url, String> {
+    let form = "give --api-url / GITHUB_API_URL as https://HOST[/PATH], e.g. \
+                https://ghe.example.com/api/v3";
+    let url = Url::parse(api_url)
+        .map_err(|e| format!("the GitHub API URL {api_url:?} is not a URL ({e}); {form}"))?;
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" if is_loopback(&url) => Ok(url),
+        "http" => Err(format!(
+            "the GitHub API URL {api_url} is plain http://, which would send GITHUB_TOKEN and \
+             the repository list unencrypted across the network; use https:// (plain http:// \
+             is accepted only for this machine: localhost, 127.0.0.1 or ::1)"
+        )),
+        other => Err(format!(
+            "the GitHub API URL {api_url} uses {other}://, not https://; {form}"
+        )),
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// `target` (a `Link` or `Location` value, maybe relative) resolved against
+/// `current`, if it stays on the API's origin; else the error that stops the
+/// fetch.
+pub fn same_origin(
+    current: &str,
+    target: &str,
+    api: &Origin,
+    what: &str,
+) -> Result<String, String> {
+    let resolved = Url::parse(current)
+        .and_then(|base| base.join(target))
+        .map_err(|e| {
+            format!("GitHub's {what} {target:?} is not a URL ({e}); nothing was imported")
+        })?;
+    if &resolved.origin() == api {
+        return Ok(resolved.into());
+    }
+    Err(format!(
+        "GitHub's {what} points at {}, not at the API ctodash was given ({}); ctodash sends \
+         GITHUB_TOKEN only to that API and does not follow it elsewhere, so it stopped and \
+         imported nothing. If that server is the right one, pass it as --api-url",
+        resolved.origin().ascii_serialization(),
+        api.ascii_serialization()
+    ))
 }
 
 /// Fetches every page of the owner's repositories (blocking; call it from
-/// `spawn_blocking`). Errors are one clear sentence.
+/// `spawn_blocking`). Errors are one clear sentence, with any credentials in
+/// a URL masked.
 pub fn fetch_repos(opts: &FetchOptions) -> Result<Fetched, String> {
+    fetch(opts).map_err(|e| crate::redact::redact(&e).into_owned())
+}
+
+fn fetch(opts: &FetchOptions) -> Result<Fetched, String> {
     let owner = opts.owner.trim();
     if owner.is_empty()
         || !owner
@@ -68,8 +141,11 @@ pub fn fetch_repos(opts: &FetchOptions) -> Result<Fetched, String> {
             "{owner:?} is not a GitHub organisation or user name (letters, digits and '-')"
         ));
     }
+    let api = check_api_url(opts.api_url.trim_end_matches('/'))?.origin();
+    // Redirects are followed here, not by ureq, to keep them on the API's origin.
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
+        .max_redirects(0)
         .timeout_global(Some(Duration::from_secs(60)))
         .user_agent(format!("ctodash/{}", env!("CARGO_PKG_VERSION")))
         .build()
@@ -83,8 +159,20 @@ pub fn fetch_repos(opts: &FetchOptions) -> Result<Fetched, String> {
         waits: Vec::new(),
     };
     let mut url = format!("{base}/orgs/{owner}/repos?per_page=100&page=1");
+    let mut redirects = 0;
     loop {
         match get_page(&agent, &url, opts, &mut out)? {
+            Page::Redirect(to) if redirects < MAX_REDIRECTS => {
+                redirects += 1;
+                url = same_origin(&url, &to, &api, "redirect")?;
+                continue;
+            }
+            Page::Redirect(to) => {
+                return Err(format!(
+                    "GitHub redirected more than {MAX_REDIRECTS} times (last to {to}); check \
+                     --api-url and the owner name"
+                ));
+            }
             Page::NotFound if out.pages == 0 && out.endpoint == "orgs" => {
                 out.endpoint = "users";
                 url = format!("{base}/users/{owner}/repos?per_page=100&page=1");
@@ -100,8 +188,11 @@ pub fn fetch_repos(opts: &FetchOptions) -> Result<Fetched, String> {
                     .map_err(|e| format!("unexpected answer from {url}: {e}"))?;
                 out.repos.extend(items);
                 out.pages += 1;
+                redirects = 0;
                 match next {
-                    Some(n) if out.pages < MAX_PAGES => url = n,
+                    Some(n) if out.pages < MAX_PAGES => {
+                        url = same_origin(&url, &n, &api, "Link: rel=\"next\" header")?;
+                    }
                     Some(_) => {
                         return Err(format!(
                             "stopped after {MAX_PAGES} pages of repositories; the Link header \
@@ -157,6 +248,14 @@ fn get_page(
                 });
             }
             404 => return Ok(Page::NotFound),
+            301 | 302 | 303 | 307 | 308 => {
+                return match header("location") {
+                    Some(to) => Ok(Page::Redirect(to)),
+                    None => Err(format!(
+                        "GitHub answered {status} for {url} without saying where to go"
+                    )),
+                };
+            }
             401 => {
                 return Err(format!(
                     "GitHub rejected the token in GITHUB_TOKEN (401: {}); create a new token \
@@ -290,6 +389,66 @@ mod tests {
         );
         assert_eq!(next_link(r#"<https://x/?page=1>; rel="prev""#), None);
         assert_eq!(next_link(""), None);
+    }
+
+    #[test]
+    fn the_api_url_must_be_https_except_on_this_machine() {
+        for ok in [
+            "https://api.github.com",
+            "https://ghe.example.com/api/v3",
+            "http://127.0.0.1:8080",
+            "http://127.1.2.3",
+            "http://localhost:9",
+            "http://[::1]:9/api",
+        ] {
+            assert!(check_api_url(ok).is_ok(), "{ok}");
+        }
+        for (bad, says) in [
+            ("http://api.github.com", "plain http://"),
+            ("http://10.0.0.5/api/v3", "plain http://"),
+            ("http://localhost.example.com", "plain http://"),
+            ("ftp://ghe.example.com", "uses ftp://"),
+            ("ghe.example.com/api", "is not a URL"),
+        ] {
+            let e = check_api_url(bad).unwrap_err();
+            assert!(e.contains(says), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn links_are_followed_only_on_the_api_origin() {
+        let api = Url::parse("https://api.github.com").unwrap().origin();
+        let here = "https://api.github.com/orgs/x/repos?page=1";
+        assert_eq!(
+            same_origin(
+                here,
+                "https://api.github.com/organizations/1/repos?page=2",
+                &api,
+                "link"
+            )
+            .unwrap(),
+            "https://api.github.com/organizations/1/repos?page=2"
+        );
+        // Relative references resolve against the current page.
+        assert_eq!(
+            same_origin(here, "/orgs/x/repos?page=2", &api, "link").unwrap(),
+            "https://api.github.com/orgs/x/repos?page=2"
+        );
+        assert_eq!(
+            same_origin(here, "https://api.github.com:443/x", &api, "link").unwrap(),
+            "https://api.github.com/x"
+        );
+        for other in [
+            "http://api.github.com/orgs/x/repos?page=2",
+            "https://api.github.com:8443/orgs/x/repos?page=2",
+            "https://evil.example/orgs/x/repos?page=2",
+            "https://api.github.com.evil.example/x",
+            "//evil.example/x",
+            "file:///etc/passwd",
+        ] {
+            let e = same_origin(here, other, &api, "link").unwrap_err();
+            assert!(e.contains("does not follow it elsewhere"), "{other}: {e}");
+        }
     }
 
     #[test]

@@ -44,6 +44,7 @@ use crate::config::Config;
 use crate::db::import::{self as sql, RepoMetrics, RepoUpsert};
 use crate::db::{self, SchemaPolicy};
 use crate::domain::ImportSource;
+use crate::redact::redact_url;
 use chrono::Utc;
 use color_eyre::eyre::{Result, eyre};
 use parse::{RawRepo, json_kind};
@@ -91,7 +92,7 @@ pub async fn run(cfg: &Config, args: &ImportGithubArgs) -> Result<()> {
                 ImportReport::new(ImportSource::Github, "projects", &format!("org:{org}"));
             report
                 .details
-                .insert("api_url".into(), fetch.api_url.clone().into());
+                .insert("api_url".into(), redact_url(&fetch.api_url).into());
             let fetched = tokio::task::spawn_blocking(move || fetch_repos(&fetch)).await?;
             match fetched {
                 Ok(f) => {
@@ -184,6 +185,26 @@ pub async fn import_repos(
         let name = raw.name.as_deref().map(str::trim).filter(|s| !s.is_empty());
         if name.is_none() {
             fail(Some("name"), "is required but empty".into());
+        }
+        // What PostgreSQL cannot store (NUL) or index (an overlong name) is
+        // this repository's problem, as in a CSV row, never a failed import.
+        if let Some(Err(e)) = name.map(|n| validate::short_text(n, 200)) {
+            fail(Some("name"), e);
+        }
+        let texts = [
+            ("html_url", raw.html_url.as_deref()),
+            ("description", raw.description.as_deref()),
+            ("language", raw.language.as_deref()),
+        ];
+        let topics = raw
+            .topics
+            .iter()
+            .flatten()
+            .map(|t| ("topics", Some(t.as_str())));
+        for (field, value) in texts.into_iter().chain(topics) {
+            if let Some(Err(e)) = value.map(validate::text) {
+                fail(Some(field), e);
+            }
         }
         let url = match raw.html_url.as_deref().map(str::trim) {
             None | Some("") => {
