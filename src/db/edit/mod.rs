@@ -12,7 +12,7 @@ mod context;
 mod failure;
 mod read_only;
 
-pub(crate) use conflict::describe_changes;
+pub(crate) use conflict::{describe_changes, history_change};
 pub use context::{EditContext, client_address, user_agent};
 pub use read_only::{connect_read_only, is_read_only, read_only_after_connect, read_only_options};
 
