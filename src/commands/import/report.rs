@@ -280,8 +280,23 @@ impl ImportReport {
                 "  (--all-or-nothing: stopped at the bad {} {at}; nothing imported)",
                 if github { "repository" } else { "row on line" }
             ),
-            (None, 0) => String::new(),
-            (None, bad) => format!("  ({} bad, listed below)", count(bad as i64)),
+            (None, bad) => {
+                let mut why = Vec::new();
+                if bad > 0 {
+                    why.push(format!("{} bad", count(bad as i64)));
+                }
+                if self.held_back() > 0 {
+                    why.push(format!(
+                        "{} changed since the export",
+                        count(self.held_back() as i64)
+                    ));
+                }
+                if why.is_empty() {
+                    String::new()
+                } else {
+                    format!("  ({}, listed below)", why.join(", "))
+                }
+            }
         };
         let _ = writeln!(out, "  {:<12} {}{skipped_note}", "skipped", n(self.skipped));
         if !self.conflicts.is_empty() {
