@@ -2,7 +2,8 @@
 //!
 //! Options (after `--`): `--scales 10000,100000,1000000`, `--iterations 100`,
 //! `--reseed`, `--output BENCHMARKS.md`, `--quick` (small scales, few
-//! iterations, no idle-cost minute). The database server is found like the
+//! iterations, no idle-cost minute), `--only import` (just the CSV import
+//! figures: rate and the reader's worst wait; no dashboard process). The database server is found like the
 //! tests find it (DATABASE_URL, else the local server or a private cluster).
 
 #[path = "../tests/common/pty.rs"]
@@ -24,6 +25,7 @@ fn parse_args() -> Args {
         iterations: 100,
         reseed: false,
         db_prefix: "ctodash_bench".into(),
+        only_import: false,
     };
     let mut output = "BENCHMARKS.md".to_string();
     let mut idle_seconds = 60;
@@ -41,6 +43,7 @@ fn parse_args() -> Args {
                 opts.iterations = it.next().and_then(|v| v.parse().ok()).unwrap_or(100)
             }
             "--reseed" => opts.reseed = true,
+            "--only" => opts.only_import = it.next().as_deref() == Some("import"),
             "--output" => output = it.next().unwrap_or(output),
             "--quick" => {
                 opts.scales = vec![10_000];
@@ -211,6 +214,9 @@ async fn main() {
         bench::run(&args.opts).await.expect("benchmark");
     let largest = results.len().saturating_sub(1);
     for (i, (scale, options)) in results.iter_mut().enumerate() {
+        if args.opts.only_import {
+            break;
+        }
         eprintln!("[bench] dashboard process at {} bugs…", scale.bugs);
         scale.figures.push(memory(options));
         if i == largest {

@@ -244,6 +244,10 @@ pub struct ImportCsvArgs {
     /// Abort on the first bad row and import nothing
     #[arg(long)]
     pub all_or_nothing: bool,
+    /// Apply rows whose bug changed since the file was exported (its version
+    /// column differs); they are still listed
+    #[arg(long)]
+    pub overwrite: bool,
     #[arg(long, value_enum, default_value_t = DataFormat::Table)]
     pub format: DataFormat,
 }

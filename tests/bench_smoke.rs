@@ -11,6 +11,7 @@ async fn the_benchmark_measures_every_figure_at_a_small_scale() {
         iterations: 3,
         reseed: false,
         db_prefix: prefix.clone(),
+        only_import: false,
     };
     let results = bench::run(&opts).await.expect("benchmark run");
     let (scale, options) = &results[0];
@@ -31,6 +32,7 @@ async fn the_benchmark_measures_every_figure_at_a_small_scale() {
         "push latency",
         "CSV import, new bugs",
         "CSV import, edited",
+        "reader's worst wait during import",
     ] {
         assert!(names.contains(&expected), "missing {expected} in {names:?}");
     }

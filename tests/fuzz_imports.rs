@@ -356,6 +356,7 @@ fn run_csv_property(kind: ImportKind, cases: u32, dry_run: bool) {
                     dry_run,
                     all_or_nothing,
                     actor: None,
+                    overwrite: false,
                 };
                 let report = import_csv(&db.pool, "fuzz.csv", &bytes, &opts)
                     .await
@@ -663,6 +664,7 @@ async fn a_nul_in_a_csv_header_is_reported_and_logged() {
         dry_run: false,
         all_or_nothing: false,
         actor: None,
+        overwrite: false,
     };
     let report = import_csv(&db.pool, "nul\0name.csv", file, &opts)
         .await

@@ -432,6 +432,7 @@ async fn logged_errors_are_capped() {
     let opts = CsvOptions {
         kind: ImportKind::Bugs,
         dry_run: false,
+        overwrite: false,
         all_or_nothing: false,
         actor: None,
     };

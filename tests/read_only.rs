@@ -225,6 +225,7 @@ async fn the_session_refuses_every_write_path_by_itself() {
             dry_run: false,
             all_or_nothing: false,
             actor: None,
+            overwrite: false,
         };
         let e = import_csv(&session.pool, file, &bytes, &opts)
             .await

@@ -24,6 +24,9 @@ pub struct BenchOptions {
     pub reseed: bool,
     /// Databases are named `<prefix>_<bugs>`.
     pub db_prefix: String,
+    /// Only the CSV import figures (`--only import`): a quick check of the
+    /// import's rate and of readers during it.
+    pub only_import: bool,
 }
 
 /// One measured quantity: latencies (p50/p95) or a single value.
@@ -44,6 +47,8 @@ pub enum Target {
     P95Ms(f64),
     /// A single value at most this.
     AtMost(f64),
+    /// A single value at least this (a rate).
+    AtLeast(f64),
     /// No fixed target: report only.
     Report,
 }
@@ -143,7 +148,11 @@ pub async fn run(opts: &BenchOptions) -> sqlx::Result<Vec<(ScaleReport, PgConnec
             },
         });
         eprintln!("[bench] measuring at {bugs} bugs…");
-        figures.extend(figures::all(&pool, &options, bugs, opts.iterations).await?);
+        if opts.only_import {
+            figures.extend(import::csv_import(&pool, bugs).await?);
+        } else {
+            figures.extend(figures::all(&pool, &options, bugs, opts.iterations).await?);
+        }
         pool.close().await;
         out.push((
             ScaleReport {

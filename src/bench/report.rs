@@ -44,6 +44,7 @@ pub fn verdict(f: &Figure) -> &'static str {
     match (f.target, headline(&f.ours)) {
         (Target::Report, _) | (_, None) => "report",
         (Target::P95Ms(limit) | Target::AtMost(limit), Some(v)) if v <= limit => "met",
+        (Target::AtLeast(floor), Some(v)) if v >= floor => "met",
         _ => "**MISSED**",
     }
 }
@@ -56,6 +57,7 @@ fn target_text(t: Target, m: &Measure) -> String {
     match t {
         Target::P95Ms(v) => format!("p95 ≤ {} ms", fmt_ms(v)),
         Target::AtMost(v) => format!("≤ {v} {unit}"),
+        Target::AtLeast(v) => format!("≥ {} {unit}", crate::format::count(v as i64)),
         Target::Report => "—".into(),
     }
 }

@@ -8,12 +8,14 @@ use crate::commands::output::{
 };
 use crate::config::Config;
 use crate::db;
+use crate::db::bugs::ExportKeys;
 use crate::domain::{BugStatus, Severity, format_duration_short, sla_state};
 use crate::query::{BugQuery, PageAnchor};
 use chrono::{DateTime, TimeDelta, Utc};
 use color_eyre::eyre::{Result, WrapErr};
 use serde::Serialize;
 use sqlx::{Connection, PgConnection};
+use std::collections::HashMap;
 use std::io::{self, Write};
 use uuid::Uuid;
 
@@ -67,10 +69,15 @@ pub struct BugRecord<'a> {
     pub sla_breached: bool,
     pub version: i64,
     pub id: Uuid,
+    /// What `import csv` needs to put the bug back as it was: the assignee
+    /// by email (names need not be unique) and the project by id.
+    pub assignee_email: Option<&'a str>,
+    pub project_id: Option<Uuid>,
 }
 
 /// The CSV header of `bugs list --format csv`, in [`BugRecord`]'s order.
-pub const LIST_CSV_HEADER: [&str; 16] = [
+/// `import csv --kind bugs` reads it back unchanged (see its README section).
+pub const LIST_CSV_HEADER: [&str; 18] = [
     "number",
     "severity",
     "status",
@@ -87,10 +94,12 @@ pub const LIST_CSV_HEADER: [&str; 16] = [
     "sla_breached",
     "version",
     "id",
+    "assignee_email",
+    "project_id",
 ];
 
 impl<'a> BugRecord<'a> {
-    pub fn new(r: &'a BugRow, now: DateTime<Utc>) -> Self {
+    pub fn new(r: &'a BugRow, keys: Option<&'a ExportKeys>, now: DateTime<Utc>) -> Self {
         let sla = sla_state(r.status, r.created_at, r.sla_hours, now);
         BugRecord {
             number: &r.number,
@@ -109,6 +118,8 @@ impl<'a> BugRecord<'a> {
             sla_breached: sla.is_overdue(),
             version: r.version,
             id: r.id,
+            assignee_email: keys.and_then(|k| k.assignee_email.as_deref()),
+            project_id: keys.and_then(|k| k.project_id),
         }
     }
 }
@@ -184,7 +195,12 @@ impl<W: Write> Sink<W> {
         })
     }
 
-    fn page(&mut self, rows: &[BugRow], now: DateTime<Utc>) -> io::Result<()> {
+    fn page(
+        &mut self,
+        rows: &[BugRow],
+        keys: &HashMap<Uuid, ExportKeys>,
+        now: DateTime<Utc>,
+    ) -> io::Result<()> {
         match self {
             Sink::Table {
                 out,
@@ -208,12 +224,12 @@ impl<W: Write> Sink<W> {
             }
             Sink::Json(a) => {
                 for r in rows {
-                    a.push(&BugRecord::new(r, now))?;
+                    a.push(&BugRecord::new(r, keys.get(&r.id), now))?;
                 }
             }
             Sink::Csv(w) => {
                 for r in rows {
-                    csv_row(w, &BugRecord::new(r, now))?;
+                    csv_row(w, &BugRecord::new(r, keys.get(&r.id), now))?;
                 }
             }
         }
@@ -294,7 +310,16 @@ pub async fn list<W: Write>(
         let page = db::bugs::page(&mut tx, q, &anchor, want, now)
             .await
             .wrap_err("reading a page of bugs failed")?;
-        if let Err(e) = sink.page(&page.rows, now) {
+        let keys = match opts.format {
+            DataFormat::Table => HashMap::new(),
+            _ => {
+                let ids: Vec<Uuid> = page.rows.iter().map(|r| r.id).collect();
+                db::bugs::export_keys(&mut tx, &ids)
+                    .await
+                    .wrap_err("reading the assignees' emails failed")?
+            }
+        };
+        if let Err(e) = sink.page(&page.rows, &keys, now) {
             return output::finish(Err(e)).map(|()| written);
         }
         written += page.rows.len() as u64;
@@ -321,7 +346,7 @@ mod tests {
     #[test]
     fn csv_header_matches_the_record() {
         assert_eq!(
-            csv_header_of(&BugRecord::new(&row(), now())),
+            csv_header_of(&BugRecord::new(&row(), None, now())),
             LIST_CSV_HEADER
         );
     }

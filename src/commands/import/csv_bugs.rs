@@ -5,7 +5,7 @@ use super::validate::{self, DecimalRule};
 use crate::db::import::{BugColumns, BugRow};
 use crate::domain::{BugStatus, Severity};
 use chrono::{DateTime, Utc};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
 pub const BUG_NUMBER: usize = 0;
@@ -24,16 +24,26 @@ pub const ESTIMATED_HOURS: usize = 12;
 pub const ACTUAL_HOURS: usize = 13;
 pub const RESOLVED_AT: usize = 14;
 pub const CREATED_AT: usize = 15;
+pub const VERSION: usize = 16;
+pub const ASSIGNEE: usize = 17;
+pub const PROJECT_ID: usize = 18;
 
 /// The source product's bug template, in its order, plus `createdAt` (ours:
-/// lets a migration keep each bug's age, which drives SLA and priority).
+/// lets a migration keep each bug's age, which drives SLA and priority), then
+/// what `bugs list --format csv` adds so its export imports back unchanged:
+/// `version` (the conflict check), `assignee` (a display name or an email;
+/// ignored when `assignee_email` is there) and `project_id` (which project,
+/// even when two share a name; `project` is then ignored).
 pub const FIELDS: &[FieldSpec] = &[
-    required("bugNumber"),
+    FieldSpec {
+        required: true,
+        ..aka("bugNumber", &["number"])
+    },
     required("title"),
     field("description"),
     required("severity"),
     field("status"),
-    aka("assignedTo", &["assignee", "assigneeEmail"]),
+    aka("assignedTo", &["assigneeEmail"]),
     aka("projectName", &["project"]),
     field("slaHours"),
     field("businessImpact"),
@@ -44,6 +54,19 @@ pub const FIELDS: &[FieldSpec] = &[
     field("actualHours"),
     field("resolvedAt"),
     field("createdAt"),
+    field("version"),
+    field("assignee"),
+    field("projectId"),
+];
+
+/// Columns of the export the database computes: recognised, never stored.
+pub const DERIVED: &[&str] = &[
+    "priority",
+    "ageHours",
+    "slaDueAt",
+    "slaState",
+    "slaBreached",
+    "id",
 ];
 
 /// Which optional columns the file has.
@@ -51,8 +74,8 @@ pub fn columns(h: &Header) -> BugColumns {
     BugColumns {
         description: h.has(DESCRIPTION),
         status: h.has(STATUS),
-        assigned_to: h.has(ASSIGNED_TO),
-        project: h.has(PROJECT_NAME),
+        assigned_to: h.has(ASSIGNED_TO) || h.has(ASSIGNEE),
+        project: h.has(PROJECT_NAME) || h.has(PROJECT_ID),
         sla_hours: h.has(SLA_HOURS),
         business_impact: h.has(BUSINESS_IMPACT),
         revenue_impact: h.has(REVENUE_IMPACT),
@@ -61,7 +84,20 @@ pub fn columns(h: &Header) -> BugColumns {
         actual_hours: h.has(ACTUAL_HOURS),
         resolved_at: h.has(RESOLVED_AT),
         created_at: h.has(CREATED_AT),
+        version: h.has(VERSION),
     }
+}
+
+/// The header's columns that say the same thing as a more precise one and so
+/// are ignored: `assignee` beside `assignee_email`, `project` beside `project_id`.
+pub fn shadowed(h: &Header) -> Vec<String> {
+    let mut out = Vec::new();
+    for (loose, exact) in [(ASSIGNEE, ASSIGNED_TO), (PROJECT_NAME, PROJECT_ID)] {
+        if let (Some((_, label)), true) = (&h.columns[loose], h.has(exact)) {
+            out.push(label.clone());
+        }
+    }
+    out
 }
 
 /// Look-ups from the database and the rows seen so far in this file.
@@ -71,6 +107,13 @@ pub struct BugChecker {
     /// lower(trimmed name) → ids of the projects with that name.
     pub projects: HashMap<String, Vec<Uuid>>,
     pub now: DateTime<Utc>,
+    /// lower(trimmed display name) → ids of the users with that name.
+    pub user_names: HashMap<String, Vec<Uuid>>,
+    /// Every project id, for a `project_id` column.
+    pub project_ids: HashSet<Uuid>,
+    /// Which columns decide the assignee and the project (see [`shadowed`]).
+    assignee_by_name: bool,
+    project_by_id: bool,
     /// Bug number → line of its first row in this file.
     seen: HashMap<String, u64>,
 }
@@ -85,7 +128,68 @@ impl BugChecker {
             users,
             projects,
             now,
+            user_names: HashMap::new(),
+            project_ids: HashSet::new(),
+            assignee_by_name: false,
+            project_by_id: false,
             seen: HashMap::new(),
+        }
+    }
+
+    /// Resolves the export's `assignee` (display name or email) and
+    /// `project_id` columns when the header has them.
+    pub fn for_header(
+        mut self,
+        h: &Header,
+        user_names: HashMap<String, Vec<Uuid>>,
+        project_ids: HashSet<Uuid>,
+    ) -> Self {
+        self.assignee_by_name = h.has(ASSIGNEE) && !h.has(ASSIGNED_TO);
+        self.project_by_id = h.has(PROJECT_ID);
+        self.user_names = user_names;
+        self.project_ids = project_ids;
+        self
+    }
+
+    fn user_by_email(&self, email: &str) -> Result<Uuid, String> {
+        self.users
+            .get(&email.to_lowercase())
+            .copied()
+            .ok_or_else(|| {
+                format!(
+                    "no user has the email {email:?}; add the user first or leave the cell empty"
+                )
+            })
+    }
+
+    /// An email, or a display name only one user has.
+    fn user_by_name_or_email(&self, who: &str) -> Result<Uuid, String> {
+        if let Some(id) = self.users.get(&who.to_lowercase()) {
+            return Ok(*id);
+        }
+        match self.user_names.get(&who.to_lowercase()).map(Vec::as_slice) {
+            Some([id]) => Ok(*id),
+            Some(ids) if ids.len() > 1 => Err(format!(
+                "{} users are named {who:?}; use an assignee_email column to say which one",
+                ids.len()
+            )),
+            _ => Err(format!(
+                "no user has the name or email {who:?}; add the user first or leave the cell empty"
+            )),
+        }
+    }
+
+    fn project_by_name(&self, name: &str) -> Result<Uuid, String> {
+        match self.projects.get(&name.to_lowercase()).map(Vec::as_slice) {
+            Some([id]) => Ok(*id),
+            Some(ids) if ids.len() > 1 => Err(format!(
+                "{} projects are named {name:?}; rename one so the name is unique, or add a \
+                 project_id column",
+                ids.len()
+            )),
+            _ => Err(format!(
+                "no project is named {name:?}; import the project first or leave the cell empty"
+            )),
         }
     }
 
@@ -109,30 +213,28 @@ impl BugChecker {
         let description = c.parse(DESCRIPTION, validate::text);
         let severity = c.parse_required(SEVERITY, validate::label::<Severity>);
         let status = c.parse(STATUS, validate::label::<BugStatus>);
-        let assigned_to = c.parse(ASSIGNED_TO, |email| {
-            self.users
-                .get(&email.to_lowercase())
-                .copied()
-                .ok_or_else(|| {
-                    format!(
-                        "no user has the email {email:?}; add the user first or leave \
-                         the cell empty"
-                    )
-                })
-        });
-        let project_id = c.parse(PROJECT_NAME, |name| {
-            match self.projects.get(&name.to_lowercase()).map(Vec::as_slice) {
-                Some([id]) => Ok(*id),
-                Some(ids) if ids.len() > 1 => Err(format!(
-                    "{} projects are named {name:?}; rename one so the name is unique",
-                    ids.len()
-                )),
-                _ => Err(format!(
-                    "no project is named {name:?}; import the project first or leave \
-                     the cell empty"
-                )),
-            }
-        });
+        let assigned_to = if self.assignee_by_name {
+            c.parse(ASSIGNEE, |who| self.user_by_name_or_email(who))
+        } else {
+            c.parse(ASSIGNED_TO, |email| self.user_by_email(email))
+        };
+        let project_id = if self.project_by_id {
+            c.parse(PROJECT_ID, |s| {
+                let id = s
+                    .parse::<Uuid>()
+                    .map_err(|_| format!("{s:?} is not a project id (a UUID)"))?;
+                if self.project_ids.contains(&id) {
+                    Ok(id)
+                } else {
+                    Err(format!(
+                        "no project has the id {id}; import the project first or leave the cell empty"
+                    ))
+                }
+            })
+        } else {
+            c.parse(PROJECT_NAME, |name| self.project_by_name(name))
+        };
+        let version = c.parse(VERSION, validate::version);
         let sla_hours = c.parse(SLA_HOURS, |s| validate::int_at_least(s, 1));
         let business_impact = c.parse(BUSINESS_IMPACT, validate::text);
         let revenue_impact_daily = c.parse(REVENUE_IMPACT, |s| {
@@ -180,6 +282,73 @@ impl BugChecker {
             actual_hours,
             resolved_at,
             created_at,
+            version,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::csv_file;
+    use super::*;
+    use chrono::TimeZone;
+
+    fn check(csv: &str, checker_users: &[(&str, &str, Uuid)]) -> Result<Vec<BugRow>, String> {
+        let mut rdr = csv_file::reader(csv.as_bytes());
+        let header = csv_file::read_header(&mut rdr, FIELDS, DERIVED, "bugs")?;
+        let mut emails = HashMap::new();
+        let mut names: HashMap<String, Vec<Uuid>> = HashMap::new();
+        for (email, name, id) in checker_users {
+            emails.insert(email.to_lowercase(), *id);
+            names.entry(name.to_lowercase()).or_default().push(*id);
+        }
+        let now = Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap();
+        let mut checker =
+            BugChecker::new(emails, HashMap::new(), now).for_header(&header, names, HashSet::new());
+        let rows = csv_file::read_rows(&mut rdr, &header, false, |c| checker.check(c))?;
+        match rows.problems.first() {
+            Some(p) => Err(p.to_string()),
+            None => Ok(rows.good),
+        }
+    }
+
+    #[test]
+    fn the_exports_assignee_is_a_name_or_an_email() {
+        let (ada, grace, twin) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+        let users = [
+            ("ada@example.com", "Ada Lovelace", ada),
+            ("grace@example.com", "Sam Lee", grace),
+            ("sam@example.com", "Sam Lee", twin),
+        ];
+        let rows = check(
+            "number,title,severity,assignee,version\n\
+             BUG-1,A,low,Ada Lovelace,3\n\
+             BUG-2,B,low,grace@example.com,1\n",
+            &users,
+        )
+        .unwrap();
+        assert_eq!(rows[0].assigned_to, Some(ada));
+        assert_eq!(rows[0].version, Some(3));
+        assert_eq!(rows[1].assigned_to, Some(grace));
+        assert_eq!(
+            check(
+                "number,title,severity,assignee\nBUG-1,A,low,Sam Lee\n",
+                &users
+            )
+            .unwrap_err(),
+            "line 2, column assignee: 2 users are named \"Sam Lee\"; use an assignee_email \
+             column to say which one"
+        );
+        // Beside assignee_email the display name is not read at all.
+        let rows = check(
+            "number,title,severity,assignee,assignee_email\nBUG-1,A,low,Sam Lee,sam@example.com\n",
+            &users,
+        )
+        .unwrap();
+        assert_eq!(rows[0].assigned_to, Some(twin));
+        assert_eq!(
+            check("number,title,severity,version\nBUG-1,A,low,0\n", &users).unwrap_err(),
+            "line 2, column version: 0 is not a version: versions start at 1"
+        );
     }
 }

@@ -60,6 +60,9 @@ pub struct Header {
     pub unknown: Vec<String>,
     /// One warning line per unknown column.
     pub warnings: Vec<String>,
+    /// Header cells naming a column the program's own export writes but the
+    /// database computes (age, SLA state, …): recognised and ignored.
+    pub derived: Vec<String>,
 }
 
 impl Header {
@@ -69,10 +72,17 @@ impl Header {
 }
 
 /// Maps the header row; a missing required column or a column given twice is
-/// fatal (no row could be read correctly).
-pub fn map_header(record: &ByteRecord, fields: &[FieldSpec], kind: &str) -> Result<Header, String> {
+/// fatal (no row could be read correctly). `derived` names the columns an
+/// export writes that an import cannot set (they are noted, not warned about).
+pub fn map_header(
+    record: &ByteRecord,
+    fields: &[FieldSpec],
+    derived: &[&str],
+    kind: &str,
+) -> Result<Header, String> {
     let mut columns: Vec<Option<(usize, String)>> = vec![None; fields.len()];
     let mut unknown = Vec::new();
+    let mut derived_found = Vec::new();
     let mut warnings = Vec::new();
     let mut labels = Vec::new();
     for (i, raw) in record.iter().enumerate() {
@@ -102,6 +112,9 @@ pub fn map_header(record: &ByteRecord, fields: &[FieldSpec], kind: &str) -> Resu
                     ));
                 }
                 columns[f] = Some((i, label));
+            }
+            None if derived.iter().any(|d| header_key(d) == key) => {
+                derived_found.push(label);
             }
             None if label.is_empty() => {
                 unknown.push(String::new());
@@ -156,6 +169,7 @@ pub fn map_header(record: &ByteRecord, fields: &[FieldSpec], kind: &str) -> Resu
         width: record.len(),
         unknown,
         warnings,
+        derived: derived_found,
     })
 }
 
@@ -255,11 +269,12 @@ pub fn reader(body: &[u8]) -> csv::Reader<&[u8]> {
 pub fn read_header(
     rdr: &mut csv::Reader<&[u8]>,
     fields: &[FieldSpec],
+    derived: &[&str],
     kind: &str,
 ) -> Result<Header, String> {
     let mut record = ByteRecord::new();
     match rdr.read_byte_record(&mut record) {
-        Ok(true) => map_header(&record, fields, kind),
+        Ok(true) => map_header(&record, fields, derived, kind),
         Ok(false) => Err("the file is empty: expected a header row".into()),
         Err(e) => Err(format!("cannot read the header row: {e}")),
     }
@@ -381,7 +396,7 @@ mod tests {
 
     fn header(line: &str) -> Result<Header, String> {
         let mut rdr = reader(line.as_bytes());
-        read_header(&mut rdr, FIELDS, "bugs")
+        read_header(&mut rdr, FIELDS, &["age_hours"], "bugs")
     }
 
     #[test]
@@ -396,6 +411,10 @@ mod tests {
             h.warnings[1],
             "unknown column \"sevrity\" (column 5) was ignored (did you mean severity?)"
         );
+        assert!(h.derived.is_empty());
+        let h = header("bugNumber,title,Age Hours\n").unwrap();
+        assert_eq!(h.derived, ["Age Hours"]);
+        assert!(h.unknown.is_empty() && h.warnings.is_empty());
     }
 
     #[test]

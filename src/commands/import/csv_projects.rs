@@ -1,7 +1,8 @@
 //! The projects CSV: its columns, the checks each row must pass, and which
 //! existing project a row updates.
 //!
-//! Matching: a row with a githubUrl updates the project with that URL (compared
+//! Matching: a row with an `id` (as `projects list --format csv` writes it)
+//! updates that project, which must exist. Otherwise, a row with a githubUrl updates the project with that URL (compared
 //! case-insensitively, ignoring a trailing "/" or ".git"); failing that, a
 //! project of the same name that has no URL yet (which then gets this one);
 //! otherwise it is new. A row without a githubUrl updates the project with the
@@ -42,8 +43,10 @@ pub const TRACTION_MRR: usize = 21;
 pub const MARGIN_PERCENT: usize = 22;
 pub const DCF_VALUATION: usize = 23;
 pub const MONTHLY_INFRA_COST: usize = 24;
+pub const ID: usize = 25;
 
-/// The source product's project template, in its order.
+/// The source product's project template, in its order, then the export's
+/// `id`.
 pub const FIELDS: &[FieldSpec] = &[
     required("name"),
     field("description"),
@@ -70,6 +73,22 @@ pub const FIELDS: &[FieldSpec] = &[
     aka("marginPercent", &["margin"]),
     aka("dcfValuation", &["dcf"]),
     aka("monthlyInfraCost", &["infraCost"]),
+    field("id"),
+];
+
+/// Columns of `projects list --format csv` the database computes: recognised,
+/// never stored.
+pub const DERIVED: &[&str] = &[
+    "openBugs",
+    "criticalBugs",
+    "blockerBugs",
+    "riskScore",
+    "riskLevel",
+    "riskCriticalBugs",
+    "riskStalledPrs",
+    "riskLowActivity",
+    "riskOverdueMilestones",
+    "healthScore",
 ];
 
 pub fn columns(h: &Header) -> ProjectColumns {
@@ -107,12 +126,14 @@ pub struct ProjectIndex {
     by_url: HashMap<String, Vec<Uuid>>,
     /// (id, has a GitHub URL)
     by_name: HashMap<String, Vec<(Uuid, bool)>>,
+    ids: std::collections::HashSet<Uuid>,
 }
 
 impl ProjectIndex {
     pub fn new(existing: &[ExistingProject]) -> Self {
         let mut ix = Self::default();
         for p in existing {
+            ix.ids.insert(p.id);
             if let Some(url) = &p.github_url {
                 ix.by_url
                     .entry(validate::url_key(url))
@@ -244,6 +265,18 @@ impl ProjectChecker {
         );
         let dcf_valuation = money(c, DCF_VALUATION, DecimalRule::signed_money(14));
         let monthly_infra_cost = money(c, MONTHLY_INFRA_COST, nonneg(12));
+        let id = c.parse(ID, |s| {
+            let id = s
+                .parse::<Uuid>()
+                .map_err(|_| format!("{s:?} is not a project id (a UUID)"))?;
+            if self.index.ids.contains(&id) {
+                Ok(id)
+            } else {
+                Err(format!(
+                    "no project has the id {id}; leave the cell empty to add the row as a new project"
+                ))
+            }
+        });
 
         let name = name?;
         let name = name.trim().to_string();
@@ -259,18 +292,25 @@ impl ProjectChecker {
                 self.seen_url.insert(key, c.line);
             }
         }
-        if let Some(first) = self.seen_name.get(&name_key) {
-            c.fail(
-                NAME,
-                format!("{name:?} is a duplicate of line {first} (same name)"),
-            );
-        } else {
-            self.seen_name.insert(name_key, c.line);
+        // With an id the name need not be unique: the id says which project.
+        if id.is_none() {
+            if let Some(first) = self.seen_name.get(&name_key) {
+                c.fail(
+                    NAME,
+                    format!("{name:?} is a duplicate of line {first} (same name)"),
+                );
+            } else {
+                self.seen_name.insert(name_key, c.line);
+            }
         }
         if !c.ok() {
             return None;
         }
-        let target = match self.index.find(&name, github_url.as_deref()) {
+        let found = match id {
+            Some(id) => Ok(Some(id)),
+            None => self.index.find(&name, github_url.as_deref()),
+        };
+        let target = match found {
             Ok(t) => t,
             Err(e) => {
                 c.fail(

@@ -7,11 +7,17 @@
 //! `db::import`) together with its `import_logs` row. Bad rows are skipped and
 //! reported by line and column; a row is never half-written.
 //!
+//! A file with a `version` column (as `bugs list --format csv` writes) is
+//! checked against newer edits: a row whose bug changed since the export is a
+//! conflict, held back and reported, unless `--overwrite`. Every change to an
+//! existing bug leaves an `audit_log` row.
+//!
 //! Exit codes: 0 when every row was imported (or, with `--dry-run`, is valid);
-//! 2 when some rows were bad (they were skipped; with `--all-or-nothing` nothing
-//! was imported); 1 when the import could not run (unreadable or empty file,
-//! missing required column, database error).
+//! 2 when some rows were bad or in conflict (they were skipped; with
+//! `--all-or-nothing` nothing was imported); 1 when the import could not run
+//! (unreadable or empty file, missing required column, database error).
 
+mod conflicts;
 mod csv_bugs;
 mod csv_file;
 mod csv_projects;
@@ -23,7 +29,9 @@ pub use report::{ImportReport, MAX_LOGGED_ERRORS, Problem};
 
 use crate::cli::{DataFormat, ImportCommand, ImportCsvArgs, ImportKind};
 use crate::config::Config;
-use crate::db::import::{self as sql, BugColumns, BugRow, ProjectColumns, ProjectRow};
+use crate::db::import::{
+    self as sql, BugColumns, BugLoad, BugRow, ImportAudit, ProjectColumns, ProjectRow,
+};
 use crate::db::session::ReadOnlyRefusal;
 use crate::db::{self, SchemaPolicy};
 use crate::domain::ImportSource;
@@ -31,7 +39,7 @@ use chrono::Utc;
 use color_eyre::eyre::{Result, WrapErr, eyre};
 use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::time::Instant;
 use uuid::Uuid;
@@ -52,6 +60,7 @@ async fn run_csv(cfg: &Config, args: &ImportCsvArgs) -> Result<()> {
         kind: args.kind,
         dry_run: args.dry_run,
         all_or_nothing: args.all_or_nothing,
+        overwrite: args.overwrite,
         actor,
     };
     let report = import_csv(&db.pool, &args.file, &bytes, &opts).await?;
@@ -137,7 +146,11 @@ pub struct CsvOptions {
     pub kind: ImportKind,
     pub dry_run: bool,
     pub all_or_nothing: bool,
-    /// Recorded as the actor of history rows and `created_by` of new bugs.
+    /// Apply rows whose bug changed since the file was exported (they are
+    /// still reported).
+    pub overwrite: bool,
+    /// Recorded as the actor of history and audit rows and `created_by` of new
+    /// bugs.
     pub actor: Option<Uuid>,
 }
 
@@ -175,6 +188,7 @@ pub async fn import_csv(
     report.sha256 = Some(sha256_hex(bytes));
     report.dry_run = opts.dry_run;
     report.all_or_nothing = opts.all_or_nothing;
+    report.overwrite = opts.overwrite;
 
     let mut conn = pool.acquire().await?;
     let batch = match validate_file(&mut conn, bytes, opts, &mut report).await {
@@ -206,13 +220,18 @@ pub async fn import_csv(
     }
     drop(conn);
 
-    match load(pool, &batch, opts.actor, &mut report, started).await {
-        Ok(()) => Ok(report),
+    match load(pool, &batch, opts, &mut report, started).await {
+        Ok(true) => Ok(report),
+        Ok(false) => {
+            let mut conn = pool.acquire().await?;
+            log_outside(&mut conn, report, started).await
+        }
         Err(e) => {
             report.imported = 0;
             report.inserted = 0;
             report.updated = 0;
             report.unchanged = 0;
+            report.conflicts.clear();
             report.skipped = report.rows;
             report.fatal = Some(format!(
                 "the database rejected the import, so nothing was imported: {}",
@@ -237,8 +256,17 @@ async fn validate_file(
     let db_err = |e: sqlx::Error| format!("cannot read users and projects from the database: {e}");
     let batch = match opts.kind {
         ImportKind::Bugs => {
-            let header = csv_file::read_header(&mut rdr, csv_bugs::FIELDS, "bugs")?;
+            let header =
+                csv_file::read_header(&mut rdr, csv_bugs::FIELDS, csv_bugs::DERIVED, "bugs")?;
             note_header(report, &header);
+            report.ignored_columns.extend(csv_bugs::shadowed(&header));
+            if !header.has(csv_bugs::VERSION) {
+                report.notes.push(
+                    "no version column: changes were applied without checking for newer \
+                     edits (export with `bugs list --format csv` to get one)"
+                        .into(),
+                );
+            }
             if header.has(csv_bugs::PRIORITY_SCORE) {
                 report.warnings.push(
                     "priorityScore is checked (0–100) but not stored: the database computes \
@@ -247,14 +275,21 @@ async fn validate_file(
                 );
             }
             let users = sql::user_ids_by_email(conn).await.map_err(db_err)?;
+            let user_names = sql::user_ids_by_name(conn).await.map_err(db_err)?;
             let mut by_name: HashMap<String, Vec<Uuid>> = HashMap::new();
+            let mut project_ids = HashSet::new();
             for p in sql::existing_projects(conn).await.map_err(db_err)? {
                 by_name
                     .entry(p.name.trim().to_lowercase())
                     .or_default()
                     .push(p.id);
+                project_ids.insert(p.id);
             }
-            let mut checker = csv_bugs::BugChecker::new(users, by_name, now);
+            let mut checker = csv_bugs::BugChecker::new(users, by_name, now).for_header(
+                &header,
+                user_names,
+                project_ids,
+            );
             let rows =
                 csv_file::read_rows(&mut rdr, &header, opts.all_or_nothing, |c| checker.check(c))?;
             let cols = csv_bugs::columns(&header);
@@ -262,7 +297,12 @@ async fn validate_file(
             Batch::Bugs(rows.good, cols)
         }
         ImportKind::Projects => {
-            let header = csv_file::read_header(&mut rdr, csv_projects::FIELDS, "projects")?;
+            let header = csv_file::read_header(
+                &mut rdr,
+                csv_projects::FIELDS,
+                csv_projects::DERIVED,
+                "projects",
+            )?;
             note_header(report, &header);
             let existing = sql::existing_projects(conn).await.map_err(db_err)?;
             let index = csv_projects::ProjectIndex::new(&existing);
@@ -279,6 +319,7 @@ async fn validate_file(
 
 fn note_header(report: &mut ImportReport, header: &csv_file::Header) {
     report.unknown_columns = header.unknown.clone();
+    report.ignored_columns = header.derived.clone();
     report.warnings.extend(header.warnings.iter().cloned());
 }
 
@@ -289,31 +330,70 @@ fn take_counts<R>(report: &mut ImportReport, rows: &csv_file::Rows<R>) {
     report.aborted_at = rows.aborted_at;
 }
 
-/// The load and its log row, in one transaction.
+/// The load and its log row, in one transaction. Ok(false) when it was rolled
+/// back because `--all-or-nothing` met a conflict (the caller logs the run).
 async fn load(
     pool: &PgPool,
     batch: &Batch,
-    actor: Option<Uuid>,
+    opts: &CsvOptions,
     report: &mut ImportReport,
     started: Instant,
-) -> Result<(), sqlx::Error> {
+) -> Result<bool, sqlx::Error> {
     let mut tx = pool.begin().await?;
-    if let Some(actor) = actor {
+    if let Some(actor) = opts.actor {
         sql::set_actor(&mut tx, actor).await?;
     }
-    let counts = match batch {
-        Batch::Bugs(rows, cols) => sql::load_bugs(&mut tx, rows, cols, actor).await?,
-        Batch::Projects(rows, cols) => sql::load_projects(&mut tx, rows, cols).await?,
+    let audit = ImportAudit {
+        import_id: report.planned_log_id,
+        file: report.input.clone(),
+        sha256: report.sha256.clone(),
+        client_addr: db::edit::client_address(),
+        user_agent: db::edit::user_agent(),
     };
+    let counts = match batch {
+        Batch::Bugs(rows, cols) => {
+            let how = BugLoad {
+                cols: *cols,
+                actor: opts.actor,
+                overwrite: opts.overwrite,
+                audit: &audit,
+            };
+            sql::load_bugs(&mut tx, rows, &how).await?
+        }
+        Batch::Projects(rows, cols) => {
+            let counts = sql::load_projects(&mut tx, rows, cols).await?;
+            if counts.updated > 0 {
+                report.notes.push(
+                    "projects carry no version: changes were applied without checking for \
+                     newer edits"
+                        .into(),
+                );
+            }
+            counts
+        }
+    };
+    let now = Utc::now();
+    report.conflicts = counts
+        .conflicts
+        .iter()
+        .map(|c| conflicts::problem(c, now))
+        .collect();
+    if opts.all_or_nothing && report.held_back() > 0 {
+        tx.rollback().await?;
+        report.aborted_at = report.conflicts.first().and_then(|c| c.line);
+        report.skipped = report.rows;
+        return Ok(false);
+    }
     report.inserted = counts.inserted;
     report.updated = counts.updated;
     report.unchanged = counts.unchanged;
     report.imported = counts.inserted + counts.updated + counts.unchanged;
+    report.skipped = report.rows.saturating_sub(report.imported);
     report.duration_ms = started.elapsed().as_millis() as u64;
     report.import_log_id = Some(sql::write_log(&mut tx, &report.log_entry()).await?);
     tx.commit().await?;
     report.duration_ms = started.elapsed().as_millis() as u64;
-    Ok(())
+    Ok(true)
 }
 
 /// Writes the log row of a run that loaded nothing (unless it is a dry run).

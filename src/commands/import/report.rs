@@ -100,6 +100,17 @@ pub struct ImportReport {
     /// `--all-or-nothing` stopped at this line (or repository number).
     pub aborted_at: Option<u64>,
     pub errors: Vec<Problem>,
+    /// Rows whose bug changed after the file was exported ("line 7, BUG-12:
+    /// changed since this file was exported (…)"): not applied, unless
+    /// `overwrite`.
+    pub conflicts: Vec<Problem>,
+    /// `--overwrite`: conflicting rows were applied anyway.
+    pub overwrite: bool,
+    /// Header cells naming columns the export writes but the database computes
+    /// (or that a more precise column overrides): recognised and ignored.
+    pub ignored_columns: Vec<String>,
+    /// Facts about the run that are not problems (no conflict check possible…).
+    pub notes: Vec<String>,
     /// Header cells that name no known column (ignored).
     pub unknown_columns: Vec<String>,
     pub warnings: Vec<String>,
@@ -108,6 +119,9 @@ pub struct ImportReport {
     pub duration_ms: u64,
     /// The `import_logs` row written (none in a dry run).
     pub import_log_id: Option<Uuid>,
+    /// The id that row gets, chosen up front so the import's audit rows name it.
+    #[serde(skip)]
+    pub planned_log_id: Uuid,
     /// Source-specific facts (GitHub: endpoint, pages, rate-limit waits).
     #[serde(skip_serializing_if = "serde_json::Map::is_empty")]
     pub details: serde_json::Map<String, serde_json::Value>,
@@ -131,21 +145,36 @@ impl ImportReport {
             bad_rows: 0,
             aborted_at: None,
             errors: Vec::new(),
+            conflicts: Vec::new(),
+            overwrite: false,
+            ignored_columns: Vec::new(),
+            notes: Vec::new(),
             unknown_columns: Vec::new(),
             warnings: Vec::new(),
             fatal: None,
             duration_ms: 0,
             import_log_id: None,
+            planned_log_id: Uuid::new_v4(),
             details: serde_json::Map::new(),
         }
     }
 
-    /// 0: every row imported; 2: some rows were bad (skipped, or nothing imported
-    /// with `--all-or-nothing`); 1: the import could not run at all.
+    /// Conflicting rows that were not applied.
+    pub fn held_back(&self) -> u64 {
+        if self.overwrite {
+            0
+        } else {
+            self.conflicts.len() as u64
+        }
+    }
+
+    /// 0: every row imported; 2: some rows were bad or changed since the file
+    /// was exported (skipped, or nothing imported with `--all-or-nothing`); 1:
+    /// the import could not run at all.
     pub fn exit_code(&self) -> u8 {
         if self.fatal.is_some() {
             1
-        } else if self.bad_rows > 0 {
+        } else if self.bad_rows > 0 || self.held_back() > 0 {
             2
         } else {
             0
@@ -155,7 +184,12 @@ impl ImportReport {
     /// The report lines stored in `import_logs.errors`: every problem, then the
     /// fatal error if any, capped at [`MAX_LOGGED_ERRORS`].
     pub fn log_errors(&self) -> Vec<String> {
-        let mut all: Vec<String> = self.errors.iter().map(ToString::to_string).collect();
+        let mut all: Vec<String> = self
+            .errors
+            .iter()
+            .chain(&self.conflicts)
+            .map(ToString::to_string)
+            .collect();
         if let Some(f) = &self.fatal {
             all.push(f.clone());
         }
@@ -179,6 +213,10 @@ impl ImportReport {
             "skipped": self.skipped,
             "bad_rows": self.bad_rows,
             "unknown_columns": self.unknown_columns,
+            "ignored_columns": self.ignored_columns,
+            "conflicts": self.conflicts.len(),
+            "overwrite": self.overwrite,
+            "notes": self.notes,
             "dry_run": self.dry_run,
             "all_or_nothing": self.all_or_nothing,
             "aborted_at": self.aborted_at,
@@ -194,6 +232,7 @@ impl ImportReport {
         // The file's own bytes (a header cell, a file name) can hold NUL,
         // which PostgreSQL text and jsonb cannot: the log row must always go in.
         ImportLog {
+            id: Some(self.planned_log_id),
             source: self.source,
             records_imported: clamp_i32(self.imported),
             records_failed: clamp_i32(self.skipped),
@@ -268,10 +307,38 @@ impl ImportReport {
                 "  (--all-or-nothing: stopped at the bad {} {at}; nothing imported)",
                 if github { "repository" } else { "row on line" }
             ),
-            (None, 0) => String::new(),
-            (None, bad) => format!("  ({} bad, listed below)", count(bad as i64)),
+            (None, bad) => {
+                let mut why = Vec::new();
+                if bad > 0 {
+                    why.push(format!("{} bad", count(bad as i64)));
+                }
+                if self.held_back() > 0 {
+                    why.push(format!(
+                        "{} changed since the export",
+                        count(self.held_back() as i64)
+                    ));
+                }
+                if why.is_empty() {
+                    String::new()
+                } else {
+                    format!("  ({}, listed below)", why.join(", "))
+                }
+            }
         };
         let _ = writeln!(out, "  {:<12} {}{skipped_note}", "skipped", n(self.skipped));
+        if !self.conflicts.is_empty() {
+            let what = if self.overwrite {
+                "changed since the file was exported; applied anyway (--overwrite)"
+            } else {
+                "changed since the file was exported; not applied, listed below"
+            };
+            let _ = writeln!(
+                out,
+                "  {:<12} {}  ({what})",
+                "conflicts",
+                n(self.conflicts.len() as u64)
+            );
+        }
         if let Some(fatal) = &self.fatal {
             let _ = writeln!(out, "\nNothing was imported: {}", one_line(fatal));
         }
@@ -279,6 +346,31 @@ impl ImportReport {
             let _ = writeln!(out, "\nBad {noun} (not imported):");
             for e in &self.errors {
                 let _ = writeln!(out, "  {}", one_line(&e.to_string()));
+            }
+        }
+        if !self.conflicts.is_empty() {
+            let head = if self.overwrite {
+                "Overwritten newer edits (applied because of --overwrite):"
+            } else {
+                "Changed since this file was exported (not applied):"
+            };
+            let _ = writeln!(out, "\n{head}");
+            for c in &self.conflicts {
+                let _ = writeln!(out, "  {c}");
+            }
+        }
+        if !self.notes.is_empty() || !self.ignored_columns.is_empty() {
+            let _ = writeln!(out, "\nNotes:");
+            if !self.ignored_columns.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "  ignored columns (computed by the database, or said more precisely by \
+                     another column): {}",
+                    self.ignored_columns.join(", ")
+                );
+            }
+            for note in &self.notes {
+                let _ = writeln!(out, "  {note}");
             }
         }
         if !self.warnings.is_empty() {
@@ -302,6 +394,16 @@ impl ImportReport {
                 count(self.bad_rows as i64),
                 noun_for(self.bad_rows, noun)
             ),
+            (2, false) if self.held_back() > 0 => writeln!(
+                out,
+                "Imported {} and skipped {} {} in {} ms (exit code 2). Export again and redo \
+                 the edits of the rows changed since, or add --overwrite to apply the file \
+                 over them.",
+                count(self.imported as i64),
+                count(self.skipped as i64),
+                noun_for(self.skipped, noun),
+                self.duration_ms
+            ),
             (2, false) => writeln!(
                 out,
                 "Imported {} and skipped {} bad {} in {} ms (exit code 2).",
@@ -319,7 +421,7 @@ impl ImportReport {
     pub fn csv(&self) -> String {
         let mut w = csv::Writer::from_writer(Vec::new());
         let _ = w.write_record(["line", "item", "column", "message"]);
-        for e in &self.errors {
+        for e in self.errors.iter().chain(&self.conflicts) {
             let line = e.line.map(|l| l.to_string()).unwrap_or_default();
             let _ = w.write_record([
                 line.as_str(),
@@ -401,6 +503,10 @@ mod tests {
     fn exit_codes() {
         let mut r = ImportReport::new(ImportSource::Csv, "bugs", "x.csv");
         assert_eq!(r.exit_code(), 0);
+        r.conflicts.push(problem(3, "x", "changed"));
+        assert_eq!(r.exit_code(), 2, "a conflict not applied");
+        r.overwrite = true;
+        assert_eq!(r.exit_code(), 0, "--overwrite applied it");
         r.bad_rows = 1;
         assert_eq!(r.exit_code(), 2);
         r.fatal = Some("boom".into());

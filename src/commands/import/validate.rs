@@ -20,6 +20,17 @@ pub fn int_in(s: &str, min: i64, max: i64) -> Result<i32, String> {
     i32::try_from(n).map_err(|_| format!("{s:?} is too large"))
 }
 
+/// A bug's `version` as an export wrote it: a whole number ≥ 1 (`bigint`).
+pub fn version(s: &str) -> Result<i64, String> {
+    match whole_number(s) {
+        Ok(n) if n >= 1 => Ok(n),
+        Ok(n) => Err(format!("{n} is not a version: versions start at 1")),
+        Err(_) => Err(format!(
+            "{s:?} is not a version (a whole number, as `bugs list --format csv` writes it)"
+        )),
+    }
+}
+
 /// A whole number ≥ `min` that fits PostgreSQL's `integer`.
 pub fn int_at_least(s: &str, min: i64) -> Result<i32, String> {
     int_in(s, min, i64::from(i32::MAX))

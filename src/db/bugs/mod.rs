@@ -15,11 +15,13 @@
 //! Here: the row columns and their decoding, shared with `detail` and `edit`.
 
 mod count;
+mod export_keys;
 mod filter;
 mod page;
 mod sort_key;
 
 pub use count::{EXACT_COUNT_LIMIT, count};
+pub use export_keys::{ExportKeys, export_keys};
 pub use filter::like_escape;
 pub use page::page;
 pub use sort_key::cursor_of;

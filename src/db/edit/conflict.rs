@@ -19,6 +19,19 @@ fn by(h: &HistoryEntry, now: DateTime<Utc>) -> String {
     )
 }
 
+/// One history entry as (field, "old → new by WHO 3m ago"), with
+/// `assigned_to` called "assignee"; shared with the import's conflict report.
+pub(crate) fn history_change(h: &HistoryEntry, now: DateTime<Utc>) -> (&str, String) {
+    let old = h.old.as_deref().unwrap_or("none");
+    let new = h.new.as_deref().unwrap_or("none");
+    let field = if h.field == "assigned_to" {
+        "assignee"
+    } else {
+        h.field.as_str()
+    };
+    (field, format!("{old} → {new}{}", by(h, now)))
+}
+
 /// Pure part of [`conflict_changes`](super::conflict_changes), for unit tests.
 pub(crate) fn describe_changes(
     mine: &BugRow,
@@ -91,14 +104,8 @@ pub(crate) fn describe_changes(
         if lines.len() >= 6 {
             break;
         }
-        let old = h.old.as_deref().unwrap_or("none");
-        let new = h.new.as_deref().unwrap_or("none");
-        let field = if h.field == "assigned_to" {
-            "assignee"
-        } else {
-            h.field.as_str()
-        };
-        lines.push(format!("{field}: {old} → {new}{}", by(h, now)));
+        let (field, change) = history_change(h, now);
+        lines.push(format!("{field}: {change}"));
     }
     if lines.is_empty() {
         lines.push(format!(

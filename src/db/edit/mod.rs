@@ -13,7 +13,7 @@ mod failure;
 mod read_only;
 mod rehearse;
 
-pub(crate) use conflict::describe_changes;
+pub(crate) use conflict::{describe_changes, history_change};
 pub use context::{EditContext, client_address, user_agent};
 pub use read_only::{connect_read_only, is_read_only, read_only_after_connect, read_only_options};
 pub use rehearse::{Rehearsal, rehearse_edit};

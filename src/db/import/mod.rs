@@ -2,8 +2,11 @@
 //! validated CSV rows, the GitHub upserts, and the `import_logs` row.
 //!
 //! A CSV load is one transaction: the good rows are COPYed into a temporary
-//! staging table, then one `UPDATE … FROM` changes the existing rows that differ
-//! and one `INSERT … SELECT` adds the new ones. It is not a single
+//! staging table, then the existing rows that differ are changed with one
+//! `UPDATE … FROM` (for bugs: after locking them and holding back those edited
+//! since the file was exported, and with an `audit_log` row each) and one
+//! `INSERT … SELECT` adds the new ones. No statement takes a lock that blocks
+//! readers, so a large import never freezes the dashboards. It is not a single
 //! `INSERT … ON CONFLICT DO UPDATE` because the bugs' BEFORE INSERT trigger fills
 //! `sla_hours`, `resolved_at` and `created_at` into `excluded`, so an upsert could
 //! not tell "empty in the file" from "computed by the trigger" and would, for
@@ -16,11 +19,13 @@
 //! upsert in `repos`; the look-ups, the actor, the `import_logs` row and the
 //! staging helpers both loads use are here.
 
+mod bug_update;
 mod bugs;
 mod projects;
 mod repos;
 
-pub use bugs::{BugColumns, BugRow, load_bugs};
+pub use bug_update::Conflict;
+pub use bugs::{BugColumns, BugLoad, BugRow, load_bugs};
 pub use projects::{ProjectColumns, ProjectRow, load_projects};
 pub use repos::{RepoMetrics, RepoUpsert, upsert_repo};
 
@@ -28,6 +33,20 @@ use crate::domain::{ImportSource, ProjectStatus};
 use sqlx::PgConnection;
 use std::collections::HashMap;
 use uuid::Uuid;
+
+/// `lower(trimmed name)` → ids of the users with that display name, for the
+/// export's `assignee` column.
+pub async fn user_ids_by_name(conn: &mut PgConnection) -> sqlx::Result<HashMap<String, Vec<Uuid>>> {
+    let rows: Vec<(String, Uuid)> =
+        sqlx::query_as("SELECT lower(btrim(name)), id FROM users ORDER BY id")
+            .fetch_all(conn)
+            .await?;
+    let mut out: HashMap<String, Vec<Uuid>> = HashMap::new();
+    for (name, id) in rows {
+        out.entry(name).or_default().push(id);
+    }
+    Ok(out)
+}
 
 /// `lower(email)` → user id, for resolving `assignedTo`.
 pub async fn user_ids_by_email(conn: &mut PgConnection) -> sqlx::Result<HashMap<String, Uuid>> {
@@ -82,17 +101,34 @@ pub async fn set_actor(conn: &mut PgConnection, actor: Uuid) -> sqlx::Result<()>
 }
 
 /// What a load did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct LoadCounts {
     pub inserted: u64,
     pub updated: u64,
     /// Existing rows whose values were already those of the file.
     pub unchanged: u64,
+    /// Rows whose bug changed since the file was exported: not applied, unless
+    /// the load was told to overwrite (then they are counted as updated too).
+    pub conflicts: Vec<Conflict>,
+}
+
+/// What each `audit_log` row of an import records beside the change: which
+/// import (its `import_logs` id, file and digest) and, as for the dashboard's
+/// edits, the client address and program version.
+#[derive(Debug, Clone)]
+pub struct ImportAudit {
+    pub import_id: Uuid,
+    pub file: String,
+    pub sha256: Option<String>,
+    pub client_addr: String,
+    pub user_agent: String,
 }
 
 /// The one `import_logs` row of a run.
 #[derive(Debug, Clone)]
 pub struct ImportLog {
+    /// The row's id, when chosen beforehand (so audit rows can name it).
+    pub id: Option<Uuid>,
     pub source: ImportSource,
     pub records_imported: i32,
     pub records_failed: i32,
@@ -102,14 +138,15 @@ pub struct ImportLog {
 
 pub async fn write_log(conn: &mut PgConnection, log: &ImportLog) -> sqlx::Result<Uuid> {
     sqlx::query_scalar(
-        "INSERT INTO import_logs (source, records_imported, records_failed, errors, metadata) \
-         VALUES ($1::import_source, $2, $3, $4, $5) RETURNING id",
+        "INSERT INTO import_logs (id, source, records_imported, records_failed, errors, metadata) \
+         VALUES (coalesce($6, gen_random_uuid()), $1::import_source, $2, $3, $4, $5) RETURNING id",
     )
     .bind(log.source.as_str())
     .bind(log.records_imported)
     .bind(log.records_failed)
     .bind(&log.errors)
     .bind(&log.metadata)
+    .bind(log.id)
     .fetch_one(conn)
     .await
 }

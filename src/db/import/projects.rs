@@ -210,5 +210,6 @@ pub async fn load_projects(
         inserted,
         updated,
         unchanged: existing.saturating_sub(updated),
+        conflicts: Vec::new(),
     })
 }
