@@ -131,22 +131,22 @@ struct Bucket {
 const BUCKETS: &str = "SELECT severity::text AS severity, status::text AS status, is_blocker, \
      bug_count, revenue_impact_daily, actual_hours FROM bug_stats WHERE bug_count <> 0";
 
-/// Counts that depend on the clock, each an index-only count: SLA breaches of
-/// all open bugs from `bugs_open_sla_idx` (0004) and of the non-deferred ones
-/// from `bugs_sla_due_open_idx` (0001) — the difference is the deferred share —
-/// and the 7-day opened count from the created_at index. The same statement
-/// reads the all-time resolution totals from `bug_resolutions_daily`.
-/// The status lists must stay exactly those indexes' predicates.
+/// Counts that depend on the clock, each an index-only count over a partial
+/// index: SLA breaches of open non-deferred bugs from `bugs_sla_due_open_idx`
+/// (0001) and of deferred ones from `bugs_sla_due_deferred_idx` (0006) — their
+/// sum is the breach count, the second its deferred share — and the 7-day
+/// opened count from the created_at index. The same statement reads the
+/// all-time resolution totals from `bug_resolutions_daily`. The status lists
+/// must stay exactly those indexes' predicates.
 const CLOCK_COUNTS: &str = "WITH totals AS ( \
        SELECT coalesce(sum(resolved), 0)::bigint AS n, \
               coalesce(sum(resolve_seconds), 0)::float8 AS secs, \
               coalesce(sum(within_sla), 0)::bigint AS within \
        FROM bug_resolutions_daily) \
      SELECT \
-     (SELECT count(*) FROM bugs WHERE status IN ('pending', 'in_progress', 'verified', 'deferred') \
-        AND sla_due_at < $1), \
      (SELECT count(*) FROM bugs WHERE status IN ('pending', 'in_progress', 'verified') \
         AND sla_due_at < $1), \
+     (SELECT count(*) FROM bugs WHERE status = 'deferred' AND sla_due_at < $1), \
      (SELECT count(*) FROM bugs WHERE created_at > $1 - interval '7 days' AND created_at <= $1), \
      totals.n, totals.secs, totals.within FROM totals";
 
@@ -206,7 +206,7 @@ async fn resolutions(
 pub async fn load(conn: &mut PgConnection, now: DateTime<Utc>) -> sqlx::Result<Kpis> {
     let buckets: Vec<Bucket> = sqlx::query_as(BUCKETS).fetch_all(&mut *conn).await?;
     type Clock = (i64, i64, i64, i64, f64, i64);
-    let (breached, breached_active, opened, n_all, seconds_all, within_all): Clock =
+    let (breached_active, breached_deferred, opened, n_all, seconds_all, within_all): Clock =
         sqlx::query_as(CLOCK_COUNTS)
             .bind(now)
             .fetch_one(&mut *conn)
@@ -216,9 +216,8 @@ pub async fn load(conn: &mut PgConnection, now: DateTime<Utc>) -> sqlx::Result<K
     let portfolio = portfolio_totals(&project_financials(conn).await?);
 
     let mut k = from_buckets(&buckets);
-    k.sla_breached = breached;
-    // Both counts come from one snapshot, so the difference is never negative.
-    k.sla_breached_deferred = breached - breached_active;
+    k.sla_breached = breached_active + breached_deferred;
+    k.sla_breached_deferred = breached_deferred;
     k.sla_compliance_pct = sla_compliance_pct(within_all, n_all);
     k.sla_compliance_pct_30d = sla_compliance_pct(month.within, month.n);
     k.opened_last_7d = opened;
