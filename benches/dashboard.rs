@@ -1,7 +1,8 @@
 //! `cargo bench` — the performance table in BENCHMARKS.md.
 //!
 //! Options (after `--`): `--scales 10000,100000,1000000`, `--iterations 100`,
-//! `--reseed`, `--output BENCHMARKS.md`, `--quick` (small scales, few
+//! `--reseed`, `--output BENCHMARKS.md`, `--db-prefix ctodash_bench`
+//! (databases are `<prefix>_<bugs>`), `--quick` (small scales, few
 //! iterations, no idle-cost minute), `--only import` (just the CSV import
 //! figures: rate and the reader's worst wait; no dashboard process). The database server is found like the
 //! tests find it (DATABASE_URL, else the local server or a private cluster).
@@ -44,6 +45,8 @@ fn parse_args() -> Args {
             }
             "--reseed" => opts.reseed = true,
             "--only" => opts.only_import = it.next().as_deref() == Some("import"),
+            // Keeps a branch's schema off databases other checkouts bench on.
+            "--db-prefix" => opts.db_prefix = it.next().unwrap_or(opts.db_prefix),
             "--output" => output = it.next().unwrap_or(output),
             "--quick" => {
                 opts.scales = vec![10_000];

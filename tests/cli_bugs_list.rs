@@ -215,8 +215,10 @@ async fn list_filters_agree_with_sql() {
     assert!(rows.iter().all(|r| r["is_blocker"] == true));
 
     // SLA breaches only grow with time: between a count before and one after.
-    let breached = "SELECT count(*) FROM bugs WHERE status IN ('pending', 'in_progress', 'verified') \
-                    AND sla_due_at < now()";
+    // The source product's definition: not shipped or closed (deferred
+    // included) and older than its SLA hours.
+    let breached = "SELECT count(*) FROM bugs WHERE status NOT IN ('shipped', 'closed') \
+                    AND created_at + make_interval(hours => sla_hours) < now()";
     let before = count(&db, breached).await;
     let rows = list(args(&["--sla-breached"])).await;
     let after = count(&db, breached).await;

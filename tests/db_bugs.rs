@@ -414,7 +414,9 @@ async fn pages_match_plain_sql_on_120k_bugs() {
         sla_breached_only: true,
         ..Default::default()
     };
-    let breached_sql = "b.status IN ('pending', 'in_progress', 'verified') AND b.sla_due_at < $NOW";
+    // The source product's rule: open (deferred included), older than its SLA.
+    let breached_sql = "b.status NOT IN ('shipped', 'closed') \
+                        AND b.created_at + make_interval(hours => b.sla_hours) < $NOW";
     let breached_sql = breached_sql.replace(
         "$NOW",
         &format!("'{}'", now.to_rfc3339_opts(SecondsFormat::Micros, true)),

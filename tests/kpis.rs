@@ -2,7 +2,7 @@
 //! (the arithmetic is in the comments beside each expectation).
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use ctodash::db::kpis::{self, OpenBySeverity};
+use ctodash::db::kpis::{self, ByStatus, OpenBySeverity};
 use ctodash::db::testing::TestDb;
 use rust_decimal_macros::dec;
 use sqlx::PgPool;
@@ -42,13 +42,14 @@ async fn insert(pool: &PgPool, b: B) {
 }
 
 async fn fixture(pool: &PgPool) {
-    for (name, status, dcf, y3, infra) in [
+    for (name, status, dcf, y3, infra, arr) in [
         (
             "P1",
             "active",
             Some(dec!(1000000)),
             Some(dec!(500000)),
             Some(dec!(1200.50)),
+            Some(dec!(120000.50)),
         ),
         (
             "P2",
@@ -56,6 +57,7 @@ async fn fixture(pool: &PgPool) {
             Some(dec!(2000000)),
             Some(dec!(750000)),
             Some(dec!(800)),
+            Some(dec!(80000)),
         ),
         (
             "P3",
@@ -63,18 +65,28 @@ async fn fixture(pool: &PgPool) {
             Some(dec!(9999999)),
             Some(dec!(9999999)),
             Some(dec!(5000)),
+            Some(dec!(99999)),
         ),
-        ("P4", "deferred", None, Some(dec!(100000)), Some(dec!(300))),
+        (
+            "P4",
+            "deferred",
+            None,
+            Some(dec!(100000)),
+            Some(dec!(300)),
+            Some(dec!(5000)),
+        ),
+        ("P5", "active", None, None, None, None),
     ] {
         sqlx::query(
-            "INSERT INTO projects (name, status, dcf_valuation, year3_revenue, monthly_infra_cost) \
-             VALUES ($1, $2::project_status, $3, $4, $5)",
+            "INSERT INTO projects (name, status, dcf_valuation, year3_revenue, monthly_infra_cost, \
+             arr) VALUES ($1, $2::project_status, $3, $4, $5, $6)",
         )
         .bind(name)
         .bind(status)
         .bind(dcf)
         .bind(y3)
         .bind(infra)
+        .bind(arr)
         .execute(pool)
         .await
         .unwrap();
@@ -198,8 +210,27 @@ async fn kpis_match_hand_computed_fixture() {
     assert_eq!(k.open_total, 7);
     assert_eq!(k.deferred, 2); // bugs 4 and 9
     assert_eq!(k.blockers, 3); // open blockers 1, 5, 9
-    // 1: 5 h > 4 h; 5: 96 h > 72 h; 8: 192 h > 24 h. 2 is within 4 h; 4, 9 deferred.
-    assert_eq!(k.sla_breached, 3);
+    // 1: 5 h > 4 h; 5: 96 h > 72 h; 8: 192 h > 24 h; deferred 4: 720 h > 24 h and
+    // deferred 9: 72 h > 4 h. 2 is within 4 h.
+    assert_eq!(k.sla_breached, 5);
+    assert_eq!(k.sla_breached_deferred, 2); // 4 and 9
+    // Resolved: 3 took 8 d = 192 h > 4 h (missed); 6 took 20 d = 480 h ≤ 720 h (met).
+    assert_eq!(k.sla_compliance_pct, 50.0);
+    assert_eq!(k.sla_compliance_pct_30d, 50.0); // both resolved in the last 30 days
+    assert_eq!(k.mean_time_to_resolve_hours_all, Some(336.0));
+    assert_eq!(
+        k.by_status,
+        ByStatus {
+            pending: 3,     // 1, 7, 8
+            in_progress: 1, // 2
+            verified: 1,    // 5
+            shipped: 1,     // 6
+            closed: 1,      // 3
+            deferred: 2,    // 4, 9
+        }
+    );
+    // Active and shipped: 120,000.50 + 80,000 (+ none for P5)
+    assert_eq!(k.arr_total, dec!(200000.50));
     // Open critical: 1000×2 (blocker) + 500.25 + 2000×2 (deferred is still open) = 6500.25
     assert_eq!(k.revenue_at_risk_daily, dec!(6500.25));
     assert_eq!(k.revenue_at_risk_monthly, dec!(195007.50)); // ×30
@@ -207,7 +238,7 @@ async fn kpis_match_hand_computed_fixture() {
     assert_eq!(k.portfolio_valuation, dec!(3000000.00));
     assert_eq!(k.year3_revenue_total, dec!(1350000.00)); // 500k + 750k + 100k
     assert_eq!(k.monthly_infra_cost, dec!(1200.50)); // active only
-    assert_eq!((k.projects_total, k.projects_shipped), (4, 1));
+    assert_eq!((k.projects_total, k.projects_shipped), (5, 1));
     // Created within 7 days: 1 (5 h), 2 (1 h), 5 (4 d), 7 (2 d), 9 (3 d)
     assert_eq!(k.opened_last_7d, 5);
     assert_eq!(k.resolved_last_7d, 1); // bug 3, two days ago
@@ -227,6 +258,13 @@ async fn kpis_match_hand_computed_fixture() {
         "counts are integers"
     );
     assert_eq!(json["engineering_cost"], "6112.50");
+    assert_eq!(json["arr_total"], "200000.50");
+    assert_eq!(json["sla_breached_deferred"], 2);
+    assert_eq!(json["sla_compliance_pct"], 50.0);
+    assert_eq!(json["sla_compliance_pct_30d"], 50.0);
+    assert_eq!(json["mean_time_to_resolve_hours_all"], 336.0);
+    assert_eq!(json["by_status"]["in_progress"], 1);
+    assert_eq!(json["by_status"]["deferred"], 2);
 }
 
 #[tokio::test]
@@ -237,10 +275,20 @@ async fn kpis_of_an_empty_database_are_zero_not_errors() {
     assert_eq!(k.open_total, 0);
     assert_eq!(k.sla_breached, 0);
     assert_eq!(k.mean_time_to_resolve_hours, None);
+    assert_eq!(k.sla_breached_deferred, 0);
+    // Nothing resolved: nothing has missed its SLA.
+    assert_eq!(k.sla_compliance_pct, 100.0);
+    assert_eq!(k.sla_compliance_pct_30d, 100.0);
+    assert_eq!(k.mean_time_to_resolve_hours_all, None);
+    assert_eq!(k.by_status, ByStatus::default());
+    let json = serde_json::to_value(&k).unwrap();
+    assert_eq!(json["portfolio_valuation"], "0.00");
+    assert_eq!(json["arr_total"], "0.00");
     assert_eq!(
-        serde_json::to_value(&k).unwrap()["portfolio_valuation"],
-        "0.00"
+        json["mean_time_to_resolve_hours_all"],
+        serde_json::Value::Null
     );
+    assert_eq!(json["sla_compliance_pct"], 100.0);
 }
 
 #[tokio::test]

@@ -280,7 +280,7 @@ fn colours_carry_meaning() {
         .filter(|r| {
             matches!(
                 ctodash::domain::sla_state(r.status, r.created_at, r.sla_hours, app.now),
-                ctodash::domain::SlaState::Overdue(_)
+                ctodash::domain::SlaState::Overdue { .. }
             )
         })
         .count();

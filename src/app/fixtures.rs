@@ -4,7 +4,7 @@
 
 use super::model::{BugDetail, BugRow, Count, HistoryEntry, KpiData, Me, MonthPoint, ProjectRow};
 use super::state::{App, Connection, Identity, Notice, ReadOnlyReason, Tone};
-use crate::db::kpis::{Kpis, OpenBySeverity};
+use crate::db::kpis::{ByStatus, Kpis, OpenBySeverity};
 use crate::domain::{BugStatus, ProjectStatus, RiskInput, Severity, priority_score, project_risk};
 use chrono::{DateTime, Datelike, Months, NaiveDate, TimeDelta, Utc};
 use rust_decimal::Decimal;
@@ -263,16 +263,30 @@ fn kpis(now: DateTime<Utc>) -> Kpis {
         deferred: 41,
         blockers: 9,
         sla_breached: 23,
+        sla_breached_deferred: 3,
+        sla_compliance_pct: 94.37,
+        sla_compliance_pct_30d: 91.25,
         revenue_at_risk_daily: daily,
         revenue_at_risk_monthly: daily * Decimal::from(30),
         portfolio_valuation: Decimal::from(61_650_000),
         year3_revenue_total: Decimal::from(24_900_000),
         monthly_infra_cost: Decimal::from(61_500),
+        // Active and shipped projects of the portfolio below.
+        arr_total: Decimal::from(9_050_000),
         projects_total: 8,
         projects_shipped: 1,
         opened_last_7d: 312,
         resolved_last_7d: 298,
         mean_time_to_resolve_hours: Some(52.5),
+        mean_time_to_resolve_hours_all: Some(71.3),
+        by_status: ByStatus {
+            pending: 700,
+            in_progress: 380,
+            verified: 125,
+            shipped: 9_800,
+            closed: 12_400,
+            deferred: 41,
+        },
         engineering_cost: Decimal::new(123_456_700, 2),
         refreshed_at: now - TimeDelta::seconds(3),
     }

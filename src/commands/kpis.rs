@@ -1,6 +1,7 @@
 use crate::cli::{Format, KpisArgs};
 use crate::config::Config;
 use crate::db::{self, kpis::Kpis};
+use crate::domain::BugStatus;
 use crate::format::{count, money};
 use chrono::Utc;
 use color_eyre::eyre::Result;
@@ -20,10 +21,10 @@ pub async fn run(cfg: &Config, args: &KpisArgs) -> Result<()> {
 /// The KPI table for people: labels left, values right-aligned.
 pub fn table(k: &Kpis) -> String {
     let o = &k.open_by_severity;
-    let mttr = k
-        .mean_time_to_resolve_hours
-        .map_or_else(|| "—".to_string(), |h| format!("{h:.1} h"));
-    let rows: Vec<(&str, String)> = vec![
+    let hours = |h: Option<f64>| h.map_or_else(|| "—".to_string(), |h| format!("{h:.1} h"));
+    let pct = |p: f64| format!("{p:.2} %");
+    let b = &k.by_status;
+    let mut rows: Vec<(&str, String)> = vec![
         ("Open bugs", count(k.open_total)),
         ("  critical", count(o.critical)),
         ("  high", count(o.high)),
@@ -31,12 +32,16 @@ pub fn table(k: &Kpis) -> String {
         ("  low", count(o.low)),
         ("  of which deferred", count(k.deferred)),
         ("Blockers (open)", count(k.blockers)),
-        ("SLA breached", count(k.sla_breached)),
+        ("SLA breached (open)", count(k.sla_breached)),
+        ("  of which deferred", count(k.sla_breached_deferred)),
+        ("SLA compliance (all time)", pct(k.sla_compliance_pct)),
+        ("SLA compliance (30 d)", pct(k.sla_compliance_pct_30d)),
         ("Revenue at risk / day", money(k.revenue_at_risk_daily)),
         ("Revenue at risk / month", money(k.revenue_at_risk_monthly)),
         ("Portfolio valuation", money(k.portfolio_valuation)),
         ("Year-3 revenue (total)", money(k.year3_revenue_total)),
         ("Monthly infra cost", money(k.monthly_infra_cost)),
+        ("ARR (active + shipped)", money(k.arr_total)),
         (
             "Projects (shipped)",
             format!(
@@ -47,9 +52,23 @@ pub fn table(k: &Kpis) -> String {
         ),
         ("Opened, last 7 days", count(k.opened_last_7d)),
         ("Resolved, last 7 days", count(k.resolved_last_7d)),
-        ("Mean time to resolve (30 d)", mttr),
+        (
+            "Mean time to resolve (30 d)",
+            hours(k.mean_time_to_resolve_hours),
+        ),
+        (
+            "Mean time to resolve (all)",
+            hours(k.mean_time_to_resolve_hours_all),
+        ),
         ("Engineering cost (all bugs)", money(k.engineering_cost)),
+        (
+            "All bugs by status",
+            count(b.pending + b.in_progress + b.verified + b.shipped + b.closed + b.deferred),
+        ),
     ];
+    for status in BugStatus::ALL {
+        rows.push((status_label(status), count(b.get(status))));
+    }
     let width = rows
         .iter()
         .map(|(_, v)| v.chars().count())
@@ -66,4 +85,16 @@ pub fn table(k: &Kpis) -> String {
         k.refreshed_at.format("%Y-%m-%d %H:%M:%S UTC")
     );
     out
+}
+
+/// Indented, like the severities under "Open bugs".
+fn status_label(s: BugStatus) -> &'static str {
+    match s {
+        BugStatus::Pending => "  pending",
+        BugStatus::InProgress => "  in_progress",
+        BugStatus::Verified => "  verified",
+        BugStatus::Shipped => "  shipped",
+        BugStatus::Closed => "  closed",
+        BugStatus::Deferred => "  deferred",
+    }
 }

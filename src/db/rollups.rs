@@ -163,21 +163,28 @@ pub fn recent_months(now: DateTime<Utc>, months: u32) -> Vec<NaiveDate> {
 }
 
 pub async fn project_financials(conn: &mut PgConnection) -> sqlx::Result<Vec<ProjectFinancials>> {
-    type Row = (String, Option<Decimal>, Option<Decimal>, Option<Decimal>);
+    type Row = (
+        String,
+        Option<Decimal>,
+        Option<Decimal>,
+        Option<Decimal>,
+        Option<Decimal>,
+    );
     let rows: Vec<Row> = sqlx::query_as(
-        "SELECT status::text, dcf_valuation, year3_revenue, monthly_infra_cost FROM projects",
+        "SELECT status::text, dcf_valuation, year3_revenue, monthly_infra_cost, arr FROM projects",
     )
     .fetch_all(conn)
     .await?;
     Ok(rows
         .into_iter()
         .map(
-            |(status, dcf_valuation, year3_revenue, monthly_infra_cost)| ProjectFinancials {
+            |(status, dcf_valuation, year3_revenue, monthly_infra_cost, arr)| ProjectFinancials {
                 // The column is an enum, so the label always parses.
                 status: status.parse().unwrap_or(ProjectStatus::Active),
                 dcf_valuation,
                 year3_revenue,
                 monthly_infra_cost,
+                arr,
             },
         )
         .collect())

@@ -3,6 +3,7 @@
 pub mod bug_number;
 pub mod cost;
 pub mod enums;
+pub mod kpi;
 pub mod lifecycle;
 pub mod portfolio;
 pub mod priority;
@@ -14,10 +15,11 @@ pub use cost::{
     DEFAULT_HOURLY_RATE, RevenueAtRisk, bug_cost, revenue_at_risk, revenue_at_risk_contribution,
 };
 pub use enums::{BugStatus, ImportSource, ParseEnumError, ProjectStatus, Severity, UserRole};
+pub use kpi::{mean_hours_to_resolve, sla_compliance_pct};
 pub use lifecycle::{
     TransitionError, allowed_transitions, can_transition, check_transition, is_reopen,
 };
 pub use portfolio::{PortfolioTotals, ProjectFinancials, portfolio_totals};
 pub use priority::priority_score;
 pub use risk::{RiskBreakdown, RiskInput, RiskLevel, last_activity, project_risk};
-pub use sla::{SlaState, format_duration_short, is_breached, sla_state};
+pub use sla::{SlaState, format_duration_short, is_breached, resolved_within_sla, sla_state};

@@ -10,6 +10,7 @@ pub struct ProjectFinancials {
     pub dcf_valuation: Option<Decimal>,
     pub year3_revenue: Option<Decimal>,
     pub monthly_infra_cost: Option<Decimal>,
+    pub arr: Option<Decimal>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -20,6 +21,9 @@ pub struct PortfolioTotals {
     pub year3_revenue_total: Decimal,
     /// Σ monthly_infra_cost over active projects: only they are still running up bills.
     pub monthly_infra_cost: Decimal,
+    /// Σ arr over active and shipped projects: the revenue actually recurring
+    /// (a deferred project is on hold, a cancelled one is gone).
+    pub arr_total: Decimal,
     pub projects_total: i64,
     pub projects_shipped: i64,
 }
@@ -39,6 +43,9 @@ pub fn portfolio_totals(projects: &[ProjectFinancials]) -> PortfolioTotals {
         if p.status == ProjectStatus::Active {
             totals.monthly_infra_cost += p.monthly_infra_cost.unwrap_or_default();
         }
+        if matches!(p.status, ProjectStatus::Active | ProjectStatus::Shipped) {
+            totals.arr_total += p.arr.unwrap_or_default();
+        }
     }
     totals
 }
@@ -55,6 +62,7 @@ mod tests {
             dcf_valuation: Some(Decimal::from(dcf)),
             year3_revenue: Some(Decimal::from(y3)),
             monthly_infra_cost: Some(Decimal::from(infra)),
+            arr: Some(Decimal::from(infra * 10)),
         }
     }
 
@@ -66,13 +74,13 @@ mod tests {
     #[test]
     fn each_status_counts_where_it_should() {
         let cases = [
-            // status, valuation, year3, infra, shipped
-            (Active, dec!(1000), dec!(200), dec!(30), 0),
-            (Shipped, dec!(1000), dec!(200), dec!(0), 1),
-            (Deferred, dec!(1000), dec!(200), dec!(0), 0),
-            (Cancelled, dec!(0), dec!(0), dec!(0), 0),
+            // status, valuation, year3, infra, arr, shipped
+            (Active, dec!(1000), dec!(200), dec!(30), dec!(300), 0),
+            (Shipped, dec!(1000), dec!(200), dec!(0), dec!(300), 1),
+            (Deferred, dec!(1000), dec!(200), dec!(0), dec!(0), 0),
+            (Cancelled, dec!(0), dec!(0), dec!(0), dec!(0), 0),
         ];
-        for (status, valuation, year3, infra, shipped) in cases {
+        for (status, valuation, year3, infra, arr, shipped) in cases {
             let totals = portfolio_totals(&[project(status, 1000, 200, 30)]);
             assert_eq!(
                 totals,
@@ -80,6 +88,7 @@ mod tests {
                     valuation,
                     year3_revenue_total: year3,
                     monthly_infra_cost: infra,
+                    arr_total: arr,
                     projects_total: 1,
                     projects_shipped: shipped,
                 },
@@ -97,6 +106,7 @@ mod tests {
                 dcf_valuation: None,
                 year3_revenue: Some(dec!(0.50)),
                 monthly_infra_cost: Some(dec!(99.99)),
+                arr: Some(dec!(0.25)),
             },
             project(Shipped, 250_000, 80_000, 400),
             project(Shipped, 1, 1, 1),
@@ -107,6 +117,7 @@ mod tests {
                 dcf_valuation: None,
                 year3_revenue: None,
                 monthly_infra_cost: None,
+                arr: None,
             },
         ];
         assert_eq!(
@@ -115,6 +126,9 @@ mod tests {
                 valuation: dec!(1_250_011),
                 year3_revenue_total: dec!(580_021.50),
                 monthly_infra_cost: dec!(1_299.99),
+                // 12,000 + 0.25 (active) + 4,000 + 10 (shipped); deferred and
+                // cancelled left out.
+                arr_total: dec!(16_010.25),
                 projects_total: 7,
                 projects_shipped: 2,
             }

@@ -6,7 +6,7 @@ use super::text::{ago, clean, styled, utc, width};
 use super::theme::{BLOCKER_MARK, BREACH_MARK, Theme, severity_tag};
 use crate::app::model::{BugDetail, HistoryEntry};
 use crate::app::state::App;
-use crate::domain::{DEFAULT_HOURLY_RATE, SlaState, bug_cost, sla_state};
+use crate::domain::{DEFAULT_HOURLY_RATE, bug_cost, sla_state};
 use crate::format::money;
 use crate::text_safety::multi_line;
 use chrono::TimeDelta;
@@ -118,7 +118,7 @@ fn lines<'a>(bug: &'a BugDetail, app: &App, theme: &Theme) -> Vec<Line<'a>> {
 
     let sla = sla_state(r.status, r.created_at, r.sla_hours, now);
     let due = r.created_at + TimeDelta::hours(i64::from(r.sla_hours));
-    let mark = if matches!(sla, SlaState::Overdue(_)) {
+    let mark = if sla.is_overdue() {
         format!("{BREACH_MARK} ")
     } else {
         String::new()

@@ -9,7 +9,7 @@ use super::theme::{BLOCKER_MARK, BREACH_MARK, Theme, severity_tag};
 use super::{pane_block, scrollbar};
 use crate::app::model::BugRow;
 use crate::app::state::{App, Connection};
-use crate::domain::{SlaState, format_duration_short, sla_state};
+use crate::domain::{format_duration_short, sla_state};
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Rect};
 use ratatui::text::{Line, Span};
@@ -73,8 +73,8 @@ impl Col {
             Col::Title => TITLE_MIN,
             Col::Assignee | Col::Project => 14,
             Col::Age => 7,
-            // "! 9d 23h over", "  23h 59m left"
-            Col::Sla => 14,
+            // "! 9d 23h over", "  23h 59m left", "! 23h 59m over def"
+            Col::Sla => 18,
             Col::Priority => 3,
         }
     }
@@ -265,13 +265,9 @@ fn cell<'a>(r: &'a BugRow, c: Col, w: usize, app: &App, theme: &Theme) -> Line<'
             let state = sla_state(r.status, r.created_at, r.sla_hours, app.now);
             // The mark takes the first two columns for every row so the
             // durations line up whether or not a row is breached.
-            let mark = if matches!(state, SlaState::Overdue(_)) {
-                BREACH_MARK
-            } else {
-                " "
-            };
+            let mark = if state.is_overdue() { BREACH_MARK } else { " " };
             Line::from(styled(
-                format!("{mark} {}", state.label()),
+                format!("{mark} {}", state.short_label()),
                 theme.sla(&state),
             ))
         }

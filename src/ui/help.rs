@@ -54,6 +54,10 @@ fn sections(theme: &Theme) -> [(&'static str, Vec<Entry>); 3] {
             desc: "SLA breached: time over",
         },
         Entry {
+            key: vec![styled("def", theme.muted)],
+            desc: "deferred: its SLA clock still runs",
+        },
+        Entry {
             key: vec![styled("┏━┓", theme.focus_border)],
             desc: "thick border: the focused pane",
         },

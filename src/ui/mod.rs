@@ -4,9 +4,9 @@
 //! ```text
 //!  ctodash │ Ada Lovelace <ada@…> │ postgres://…            ● live · updated 3s ago
 //! ┌ KPIs ──────────────────────────────────────────────────────── as of 11:59 UTC ┐
-//! │ Open bugs    1,234 │ SLA breached  ! 14 │ Opened, 7 days  312 │ Open ▁▂▃▅▆▇█ │
-//! │   CRIT critical 12 │ Blockers       ■ 9 │ Resolved, 7 d   298 │ Critical ▂▃▅ │
-//! │   …  (6 rows)      │ At risk / day  …   │ …                   │ …            │
+//! │ Open bugs 1,234 │ SLA breached ! 14 │ Opened, 7 d 312 │ At risk/mo … │ (All bugs │ Open ▁▂▃▅▆▇█ │
+//! │   critical   12 │   of them def.  3 │ Resolved, 7 d … │ Valuation …  │  by status,│ Critical ▂▃▅ │
+//! │   …  (6 rows)   │ SLA met …         │ …               │ ARR …        │  when room)│ …            │
 //! └────────────────────────────────────────────────────────────────────────────────┘
 //! ┏ Bugs · open · priority ↓ ─── 3 of 4,567 ┓┌ Detail · BUG-1001 ────────────────┐
 //! ┃ Bug      Sev  Status  Title     …  SLA  ┃│ title, severity, SLA clock, money, │
@@ -21,8 +21,9 @@
 //! Compact (≥ 60×16, below the wide size):
 //! ```text
 //!  ctodash │ Ada Lovelace                         ● live · updated 3s ago
-//!  Open 1,234: CRIT 12 high 80 med 300 low 842 │ ! 14 SLA breached │ …
-//!  At risk $12.5K/day ($375K/mo) │ Valuation $48.2M │ Infra $8.4K/mo
+//!  Open 1,234: CRIT 12 high 80 med 300 low 842 │ ■ 9 blockers │ 41 deferred
+//!  ! 14 SLA breached (3 deferred) │ SLA met 94.37% · 30 d 91.25%
+//!  At risk $12.5K/day ($375K/mo) │ Valuation $48.2M │ ARR $9.1M │ Infra $8.4K/mo
 //!  7 days +312 opened / −298 resolved (+14) │ MTTR 2d 4h │ Open trend ▁▃▅▇
 //!  Bugs │ Detail │ Portfolio                               Tab switches
 //! ┏ the focused pane, full size ━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┓
@@ -124,10 +125,11 @@ fn layout(area: Rect, focus: Pane) -> Option<Areas> {
         Constraint::Length(1),
     ]));
     if area.width >= WIDE_WIDTH && area.height >= WIDE_HEIGHT {
-        let rest = body.height.saturating_sub(8);
+        let kpi_h = kpis::wide_height(area.height);
+        let rest = body.height.saturating_sub(kpi_h);
         let portfolio_h = (rest * 35 / 100).max(6);
         let [kpis, middle, bottom] = body.layout(&Layout::vertical([
-            Constraint::Length(8),
+            Constraint::Length(kpi_h),
             Constraint::Fill(1),
             Constraint::Length(portfolio_h),
         ]));
@@ -146,8 +148,7 @@ fn layout(area: Rect, focus: Pane) -> Option<Areas> {
             foot,
         });
     }
-    // A third KPI line only when the table keeps at least a dozen rows.
-    let kpi_h = if body.height >= 22 { 3 } else { 2 };
+    let kpi_h = kpis::compact_lines(body.height);
     let [kpis, tabs, pane] = body.layout(&Layout::vertical([
         Constraint::Length(kpi_h),
         Constraint::Length(1),

@@ -169,9 +169,11 @@ impl Theme {
 
     pub fn sla(&self, state: &SlaState) -> Style {
         match state {
-            SlaState::Overdue(_) => self.sla_breached,
-            SlaState::Remaining(_) => self.sla_ok,
-            SlaState::Met | SlaState::Paused => self.muted,
+            SlaState::Overdue { .. } => self.sla_breached,
+            SlaState::Remaining {
+                deferred: false, ..
+            } => self.sla_ok,
+            SlaState::Remaining { deferred: true, .. } | SlaState::Met => self.muted,
         }
     }
 

@@ -134,7 +134,7 @@ pub fn list_columns(number_width: usize, width: Option<usize>) -> Vec<Column> {
         Column::left("Assignee", 16),
         Column::left("Project", 16),
         Column::right("Age", 7),
-        Column::left("SLA", 14),
+        Column::left("SLA", 18),
         Column::right("Pri", 3),
     ];
     let fixed: usize =
@@ -166,7 +166,7 @@ pub fn list_cells(r: &BugRow, now: DateTime<Utc>) -> Vec<String> {
         format!(
             "{}{}",
             if sla.is_overdue() { BREACH_MARK } else { "  " },
-            sla.label()
+            sla.short_label()
         ),
         r.priority.to_string(),
     ]

@@ -93,9 +93,13 @@ pub(super) fn push_filters(qb: &mut QueryBuilder<Postgres>, f: &BugFilter, now: 
         qb.push(" AND b.is_blocker IS TRUE");
     }
     if f.sla_breached_only {
-        // Same predicate as the partial index bugs_sla_due_open_idx.
-        qb.push(" AND b.status IN ('pending', 'in_progress', 'verified') AND b.sla_due_at < ")
-            .push_bind(now);
+        // Open, deferred included, as the KPI counts it (domain::sla); the
+        // same predicate as the partial index bugs_open_sla_idx.
+        qb.push(
+            " AND b.status IN ('pending', 'in_progress', 'verified', 'deferred') \
+             AND b.sla_due_at < ",
+        )
+        .push_bind(now);
     }
     let search = f.search.trim();
     if !search.is_empty() {
