@@ -327,3 +327,42 @@ async fn github_repositories_csv_with_and_without_header() {
     assert!(run.stdout.contains("rows         3"), "{}", run.stdout);
     assert_eq!(repos(&db).await, expected);
 }
+
+/// The README's worked example ("Coming from the web dashboard"), command by
+/// command, on the database it describes.
+#[tokio::test]
+async fn readme_worked_example() {
+    let (db, _) = with_sample_projects().await;
+    let run = import(&db, "projects", &asset("webdash_repos.csv"), &[]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("(3 new, 0 updated"), "{}", run.stdout);
+    let run = import(&db, "projects", &asset("webdash_repos_header.csv"), &[]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("(0 new,"), "{}", run.stdout);
+    let flags = ["--create-users", "--create-projects"];
+    let dry = ["--dry-run", "--create-users", "--create-projects"];
+    let run = import(&db, "bugs", &asset("webdash_bugs.csv"), &dry);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let run = import(&db, "bugs", &asset("webdash_bugs.csv"), &flags);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    for said in [
+        "--create-users creates 1 user(s), role engineer: mira.okafor@example.com (Mira Okafor)",
+        "--create-projects creates 1 project(s), status active: Billing Portal",
+        "numbered the new bugs BUG-1001 to BUG-1004",
+    ] {
+        assert!(
+            run.stdout.contains(said),
+            "missing {said:?} in\n{}",
+            run.stdout
+        );
+    }
+    let run = import(&db, "bugs", &asset("webdash_template.csv"), &flags);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout
+            .contains("line 3, column resolvedAt: is set but status verified is open"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(count(&db, "SELECT count(*) FROM bugs").await, 9);
+}
