@@ -366,3 +366,26 @@ async fn readme_worked_example() {
     );
     assert_eq!(count(&db, "SELECT count(*) FROM bugs").await, 9);
 }
+
+/// The dashboard's keyset cursor computes the number's sort key in Rust; it
+/// must agree with the database's `bug_number_key` for every form.
+#[tokio::test]
+async fn rust_and_sql_agree_on_the_number_sort_key() {
+    let db = TestDb::new().await;
+    for n in [
+        "BUG-1",
+        "BUG-0042",
+        "BUG-1001",
+        "BUG-00001",
+        "BUG-202511-0001",
+        "BUG-999999999-999999999",
+        "BUG-4294967295",
+    ] {
+        let sql: i64 = sqlx::query_scalar("SELECT bug_number_key($1)")
+            .bind(n)
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+        assert_eq!(ctodash::domain::bug_number::sort_key(n), Some(sql), "{n}");
+    }
+}
