@@ -248,6 +248,14 @@ pub struct ImportCsvArgs {
     /// column differs); they are still listed
     #[arg(long)]
     pub overwrite: bool,
+    /// Bugs: create a user (role engineer, name from the address) for each
+    /// unknown assignee email instead of skipping the row
+    #[arg(long)]
+    pub create_users: bool,
+    /// Bugs: create a bare active project for each unknown project name
+    /// instead of skipping the row
+    #[arg(long)]
+    pub create_projects: bool,
     #[arg(long, value_enum, default_value_t = DataFormat::Table)]
     pub format: DataFormat,
 }

@@ -20,7 +20,7 @@ const OPEN: &str = "b.status NOT IN ('shipped', 'closed')";
 fn order_expr(key: SortKey) -> &'static str {
     match key {
         SortKey::Priority => "b.priority_score",
-        SortKey::Number => "substr(b.bug_number, 5)::bigint",
+        SortKey::Number => "bug_number_key(b.bug_number)",
         SortKey::Severity => "b.severity",
         SortKey::Status => "b.status",
         SortKey::Title => "lower(b.title)",

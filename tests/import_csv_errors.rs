@@ -34,8 +34,8 @@ async fn bad_bug_rows_are_skipped_and_reported_by_line_and_column() {
     assert!(!run.stderr.contains("error:"), "{}", run.stderr);
     let expected = [
         "line 3, column severity: \"urgent\" is not a valid severity: expected one of critical, high, medium, low",
-        "line 4, column assignedTo: no user has the email \"nobody@example.com\"; add the user first or leave the cell empty",
-        "line 5, column projectName: no project is named \"Atlantis\"; import the project first or leave the cell empty",
+        "line 4, column assignedTo: no user has the email \"nobody@example.com\"; add the user first, leave the cell empty, or import with --create-users to create it",
+        "line 5, column projectName: no project is named \"Atlantis\"; import the project first, leave the cell empty, or import with --create-projects to create it",
         "line 6, column bugNumber: BUG-60001 is a duplicate of line 2 (the first row is the one imported)",
         "line 7: has 17 fields but the header has 15; a value containing a comma must be in double quotes",
         "line 8, column revenueImpact: -500 is negative: must be 0 or more",

@@ -28,9 +28,9 @@ pub async fn find_bug(conn: &mut PgConnection, number: BugNumber) -> sqlx::Resul
     if exact.is_some() {
         return Ok(exact);
     }
-    // "BUG-0042" is bug 42 too (numbers are checked to be BUG-<digits>).
+    // "BUG-0042" is bug 42 too (same sort key, migration 0008).
     sqlx::query_scalar(
-        "SELECT id FROM bugs WHERE (substr(bug_number, 5)::bigint) = $1 ORDER BY bug_number LIMIT 1",
+        "SELECT id FROM bugs WHERE bug_number_key(bug_number) = $1 ORDER BY bug_number LIMIT 1",
     )
     .bind(i64::from(number.0))
     .fetch_optional(&mut *conn)

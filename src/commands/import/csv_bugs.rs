@@ -43,7 +43,7 @@ pub const FIELDS: &[FieldSpec] = &[
     field("description"),
     required("severity"),
     field("status"),
-    aka("assignedTo", &["assigneeEmail"]),
+    aka("assignedTo", &["assigneeEmail", "assignedToEmail"]),
     aka("projectName", &["project"]),
     field("slaHours"),
     field("businessImpact"),
@@ -58,6 +58,21 @@ pub const FIELDS: &[FieldSpec] = &[
     field("assignee"),
     field("projectId"),
 ];
+
+/// The fields of a file without a bug-number column: the source product's
+/// documented bugs layout (`title,description,severity,status,
+/// assigned_to_email,project_name,…`), where only `title` is required and
+/// severity defaults to medium. Same order as [`FIELDS`].
+pub fn numberless_fields() -> Vec<FieldSpec> {
+    FIELDS
+        .iter()
+        .enumerate()
+        .map(|(i, f)| FieldSpec {
+            required: i == TITLE,
+            ..*f
+        })
+        .collect()
+}
 
 /// Columns of the export the database computes: recognised, never stored.
 pub const DERIVED: &[&str] = &[
@@ -116,6 +131,20 @@ pub struct BugChecker {
     project_by_id: bool,
     /// Bug number → line of its first row in this file.
     seen: HashMap<String, u64>,
+    /// The file has no bug-number column: every row is a new bug, numbered at
+    /// load time, and severity may be empty (medium).
+    numberless: bool,
+    /// `--create-users` / `--create-projects`: unknown emails and project
+    /// names become new users and projects (ids chosen here, rows written by
+    /// the load).
+    pub create_users: bool,
+    pub create_projects: bool,
+    /// lower(email) → (id, email as first written) of the users to create.
+    pub new_users: Vec<(Uuid, String)>,
+    /// (id, name as first written) of the projects to create.
+    pub new_projects: Vec<(Uuid, String)>,
+    /// Row warnings (the row is still imported), such as an ignored resolvedAt.
+    pub warnings: Vec<String>,
 }
 
 impl BugChecker {
@@ -133,7 +162,20 @@ impl BugChecker {
             assignee_by_name: false,
             project_by_id: false,
             seen: HashMap::new(),
+            numberless: false,
+            create_users: false,
+            create_projects: false,
+            new_users: Vec::new(),
+            new_projects: Vec::new(),
+            warnings: Vec::new(),
         }
+    }
+
+    /// Creates unknown assignees and projects instead of rejecting the row.
+    pub fn creating(mut self, users: bool, projects: bool) -> Self {
+        self.create_users = users;
+        self.create_projects = projects;
+        self
     }
 
     /// Resolves the export's `assignee` (display name or email) and
@@ -144,6 +186,7 @@ impl BugChecker {
         user_names: HashMap<String, Vec<Uuid>>,
         project_ids: HashSet<Uuid>,
     ) -> Self {
+        self.numberless = !h.has(BUG_NUMBER);
         self.assignee_by_name = h.has(ASSIGNEE) && !h.has(ASSIGNED_TO);
         self.project_by_id = h.has(PROJECT_ID);
         self.user_names = user_names;
@@ -151,15 +194,26 @@ impl BugChecker {
         self
     }
 
-    fn user_by_email(&self, email: &str) -> Result<Uuid, String> {
-        self.users
-            .get(&email.to_lowercase())
-            .copied()
-            .ok_or_else(|| {
-                format!(
-                    "no user has the email {email:?}; add the user first or leave the cell empty"
-                )
-            })
+    fn user_by_email(&mut self, email: &str) -> Result<Uuid, String> {
+        let key = email.to_lowercase();
+        if let Some(id) = self.users.get(&key) {
+            return Ok(*id);
+        }
+        if !self.create_users {
+            return Err(format!(
+                "no user has the email {email:?}; add the user first, leave the cell empty, or \
+                 import with --create-users to create it"
+            ));
+        }
+        if !email.contains('@') || email.starts_with('@') || email.ends_with('@') {
+            return Err(format!(
+                "{email:?} is not an email address, so --create-users cannot create a user for it"
+            ));
+        }
+        let id = Uuid::new_v4();
+        self.users.insert(key, id);
+        self.new_users.push((id, email.to_string()));
+        Ok(id)
     }
 
     /// An email, or a display name only one user has.
@@ -179,8 +233,14 @@ impl BugChecker {
         }
     }
 
-    fn project_by_name(&self, name: &str) -> Result<Uuid, String> {
-        match self.projects.get(&name.to_lowercase()).map(Vec::as_slice) {
+    fn project_by_name(&mut self, name: &str) -> Result<Uuid, String> {
+        let key = name.to_lowercase();
+        if self.create_projects && !self.projects.contains_key(&key) {
+            let id = Uuid::new_v4();
+            self.projects.insert(key.clone(), vec![id]);
+            self.new_projects.push((id, name.to_string()));
+        }
+        match self.projects.get(&key).map(Vec::as_slice) {
             Some([id]) => Ok(*id),
             Some(ids) if ids.len() > 1 => Err(format!(
                 "{} projects are named {name:?}; rename one so the name is unique, or add a \
@@ -188,7 +248,8 @@ impl BugChecker {
                 ids.len()
             )),
             _ => Err(format!(
-                "no project is named {name:?}; import the project first or leave the cell empty"
+                "no project is named {name:?}; import the project first, leave the cell empty, \
+                 or import with --create-projects to create it"
             )),
         }
     }
@@ -196,8 +257,13 @@ impl BugChecker {
     /// Every check of one row; None when any failed (the problems are in `c`).
     pub fn check(&mut self, c: &mut Cells<'_>) -> Option<BugRow> {
         let now = self.now;
-        let bug_number = c.parse_required(BUG_NUMBER, validate::bug_number);
-        if let Some(n) = &bug_number {
+        // A numberless row's number is allocated at load time (see `import`).
+        let bug_number = if self.numberless {
+            Some(String::new())
+        } else {
+            c.parse_required(BUG_NUMBER, validate::bug_number)
+        };
+        if let Some(n) = bug_number.as_ref().filter(|_| !self.numberless) {
             if let Some(first) = self.seen.get(n) {
                 c.fail(
                     BUG_NUMBER,
@@ -211,7 +277,11 @@ impl BugChecker {
         }
         let title = c.parse_required(TITLE, |s| validate::short_text(s, 500));
         let description = c.parse(DESCRIPTION, validate::text);
-        let severity = c.parse_required(SEVERITY, validate::label::<Severity>);
+        let severity = if self.numberless && c.get(SEVERITY).is_none() {
+            Some(Severity::Medium)
+        } else {
+            c.parse_required(SEVERITY, validate::label::<Severity>)
+        };
         let status = c.parse(STATUS, validate::label::<BugStatus>);
         let assigned_to = if self.assignee_by_name {
             c.parse(ASSIGNEE, |who| self.user_by_name_or_email(who))
@@ -248,17 +318,20 @@ impl BugChecker {
             validate::decimal(s, DecimalRule::hours())
         });
         let actual_hours = c.parse(ACTUAL_HOURS, |s| validate::decimal(s, DecimalRule::hours()));
-        let resolved_at = c.parse(RESOLVED_AT, |s| validate::past_timestamp(s, now));
+        let mut resolved_at = c.parse(RESOLVED_AT, |s| validate::past_timestamp(s, now));
         let created_at = c.parse(CREATED_AT, |s| validate::past_timestamp(s, now));
+        // The source product wrote such rows (its template has one): the row
+        // is imported as open and the date dropped, with a warning.
         if let (Some(status), Some(_)) = (status, resolved_at)
             && status.is_open()
         {
-            c.fail(
-                RESOLVED_AT,
-                format!(
-                    "is set but status {status} is open; leave it empty or use shipped or closed"
-                ),
-            );
+            let column = c.column_label(RESOLVED_AT);
+            self.warnings.push(format!(
+                "line {}, column {column}: is set but status {status} is open; the date was \
+                 ignored and the bug imported as {status}",
+                c.line
+            ));
+            resolved_at = None;
         }
         if let (Some(created), Some(resolved)) = (created_at, resolved_at)
             && resolved < created

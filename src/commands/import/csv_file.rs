@@ -194,6 +194,13 @@ impl<'a> Cells<'a> {
         self.values[field]
     }
 
+    /// The header text of a field's column (its canonical name when absent).
+    pub fn column_label(&self, field: usize) -> String {
+        self.header.columns[field]
+            .as_ref()
+            .map_or_else(String::new, |(_, l)| l.clone())
+    }
+
     pub fn fail(&mut self, field: usize, message: impl Into<String>) {
         let column = self.header.columns[field].as_ref().map(|(_, l)| l.clone());
         self.problems.push(Problem {
@@ -266,15 +273,21 @@ pub fn reader(body: &[u8]) -> csv::Reader<&[u8]> {
 }
 
 /// Reads the header row of `body`.
+#[cfg(test)]
 pub fn read_header(
     rdr: &mut csv::Reader<&[u8]>,
     fields: &[FieldSpec],
     derived: &[&str],
     kind: &str,
 ) -> Result<Header, String> {
+    map_header(&read_first_record(rdr)?, fields, derived, kind)
+}
+
+/// The first row, unmapped (for layouts told apart by their header).
+pub fn read_first_record(rdr: &mut csv::Reader<&[u8]>) -> Result<ByteRecord, String> {
     let mut record = ByteRecord::new();
     match rdr.read_byte_record(&mut record) {
-        Ok(true) => map_header(&record, fields, derived, kind),
+        Ok(true) => Ok(record),
         Ok(false) => Err("the file is empty: expected a header row".into()),
         Err(e) => Err(format!("cannot read the header row: {e}")),
     }
@@ -289,8 +302,20 @@ pub fn read_rows<R>(
     rdr: &mut csv::Reader<&[u8]>,
     header: &Header,
     stop_at_first_bad: bool,
+    validate_row: impl FnMut(&mut Cells<'_>) -> Option<R>,
+) -> Result<Rows<R>, String> {
+    read_rows_after(rdr, None, header, stop_at_first_bad, validate_row)
+}
+
+/// [`read_rows`] for a headerless file: `first` (already read) is a data row.
+pub fn read_rows_after<R>(
+    rdr: &mut csv::Reader<&[u8]>,
+    first: Option<&ByteRecord>,
+    header: &Header,
+    stop_at_first_bad: bool,
     mut validate_row: impl FnMut(&mut Cells<'_>) -> Option<R>,
 ) -> Result<Rows<R>, String> {
+    let mut pending = first.cloned();
     let mut out = Rows {
         good: Vec::new(),
         problems: Vec::new(),
@@ -300,10 +325,14 @@ pub fn read_rows<R>(
     };
     let mut record = ByteRecord::new();
     loop {
-        match rdr.read_byte_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => return Err(format!("cannot read the file: {e}")),
+        if let Some(first) = pending.take() {
+            record = first;
+        } else {
+            match rdr.read_byte_record(&mut record) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => return Err(format!("cannot read the file: {e}")),
+            }
         }
         out.total += 1;
         if out.aborted_at.is_some() {

@@ -194,6 +194,8 @@ pub struct ProjectChecker {
     seen_url: HashMap<String, u64>,
     seen_name: HashMap<String, u64>,
     seen_target: HashMap<Uuid, u64>,
+    /// githubUrl cells are git URLs (`….git`, `git@…`), see `csv_repos`.
+    git_urls: bool,
 }
 
 const fn nonneg(int_digits: u32) -> DecimalRule {
@@ -208,14 +210,28 @@ impl ProjectChecker {
             seen_url: HashMap::new(),
             seen_name: HashMap::new(),
             seen_target: HashMap::new(),
+            git_urls: false,
         }
+    }
+
+    /// Reads githubUrl as a git URL (the GitHub-repositories layout).
+    pub fn with_git_urls(mut self) -> Self {
+        self.git_urls = true;
+        self
     }
 
     pub fn check(&mut self, c: &mut Cells<'_>) -> Option<ProjectRow> {
         let now = self.now;
         let name = c.parse_required(NAME, |s| validate::short_text(s, 200));
         let description = c.parse(DESCRIPTION, validate::text);
-        let github_url = c.parse(GITHUB_URL, validate::http_url);
+        let git_urls = self.git_urls;
+        let github_url = c.parse(GITHUB_URL, |s| {
+            if git_urls {
+                validate::http_url(&super::csv_repos::web_url(s))
+            } else {
+                validate::http_url(s)
+            }
+        });
         let demo_url = c.parse(DEMO_URL, validate::http_url);
         let language = c.parse(LANGUAGE, validate::text);
         let tags = c.parse(TAGS, validate::tags);

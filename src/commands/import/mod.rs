@@ -21,7 +21,9 @@ mod conflicts;
 mod csv_bugs;
 mod csv_file;
 mod csv_projects;
+mod csv_repos;
 pub mod github;
+mod new_bugs;
 pub mod report;
 pub mod validate;
 
@@ -37,6 +39,7 @@ use crate::db::{self, SchemaPolicy};
 use crate::domain::ImportSource;
 use chrono::Utc;
 use color_eyre::eyre::{Result, WrapErr, eyre};
+use new_bugs::{NewRefs, bugs_header, created_refs, note_created, numberless_notes};
 use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool};
 use std::collections::{HashMap, HashSet};
@@ -63,7 +66,11 @@ async fn run_csv(cfg: &Config, args: &ImportCsvArgs) -> Result<()> {
         overwrite: args.overwrite,
         actor,
     };
-    let report = import_csv(&db.pool, &args.file, &bytes, &opts).await?;
+    let create = Create {
+        users: args.create_users,
+        projects: args.create_projects,
+    };
+    let report = import_csv_with(&db.pool, &args.file, &bytes, &opts, create).await?;
     finish(&report, args.format, db.pool).await
 }
 
@@ -154,16 +161,24 @@ pub struct CsvOptions {
     pub actor: Option<Uuid>,
 }
 
+/// `--create-users` and `--create-projects`: what a bugs import may create
+/// for references it does not find.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Create {
+    pub users: bool,
+    pub projects: bool,
+}
+
 /// Validated rows of either kind.
 enum Batch {
-    Bugs(Vec<BugRow>, BugColumns),
+    Bugs(Vec<BugRow>, BugColumns, NewRefs),
     Projects(Vec<ProjectRow>, ProjectColumns),
 }
 
 impl Batch {
     fn len(&self) -> usize {
         match self {
-            Batch::Bugs(r, _) => r.len(),
+            Batch::Bugs(r, ..) => r.len(),
             Batch::Projects(r, _) => r.len(),
         }
     }
@@ -179,6 +194,17 @@ pub async fn import_csv(
     bytes: &[u8],
     opts: &CsvOptions,
 ) -> Result<ImportReport> {
+    import_csv_with(pool, input, bytes, opts, Create::default()).await
+}
+
+/// [`import_csv`] that may create unknown assignees and projects.
+pub async fn import_csv_with(
+    pool: &PgPool,
+    input: &str,
+    bytes: &[u8],
+    opts: &CsvOptions,
+    create: Create,
+) -> Result<ImportReport> {
     let started = Instant::now();
     let kind = match opts.kind {
         ImportKind::Bugs => "bugs",
@@ -191,7 +217,7 @@ pub async fn import_csv(
     report.overwrite = opts.overwrite;
 
     let mut conn = pool.acquire().await?;
-    let batch = match validate_file(&mut conn, bytes, opts, &mut report).await {
+    let batch = match validate_file(&mut conn, bytes, opts, create, &mut report).await {
         Ok(batch) => batch,
         Err(fatal) => {
             report.fatal = Some(fatal);
@@ -206,7 +232,7 @@ pub async fn import_csv(
     }
     if opts.dry_run {
         let existing = match &batch {
-            Batch::Bugs(rows, _) => {
+            Batch::Bugs(rows, ..) => {
                 let numbers: Vec<String> = rows.iter().map(|r| r.bug_number.clone()).collect();
                 sql::count_existing_bugs(&mut conn, &numbers).await? as u64
             }
@@ -248,6 +274,7 @@ async fn validate_file(
     conn: &mut PgConnection,
     bytes: &[u8],
     opts: &CsvOptions,
+    create: Create,
     report: &mut ImportReport,
 ) -> Result<Batch, String> {
     let body = csv_file::content(bytes)?;
@@ -256,9 +283,11 @@ async fn validate_file(
     let db_err = |e: sqlx::Error| format!("cannot read users and projects from the database: {e}");
     let batch = match opts.kind {
         ImportKind::Bugs => {
-            let header =
-                csv_file::read_header(&mut rdr, csv_bugs::FIELDS, csv_bugs::DERIVED, "bugs")?;
+            let header = bugs_header(&mut rdr, report)?;
             note_header(report, &header);
+            if !header.has(csv_bugs::BUG_NUMBER) {
+                numberless_notes(report, opts.dry_run);
+            }
             report.ignored_columns.extend(csv_bugs::shadowed(&header));
             if !header.has(csv_bugs::VERSION) {
                 report.notes.push(
@@ -285,30 +314,65 @@ async fn validate_file(
                     .push(p.id);
                 project_ids.insert(p.id);
             }
-            let mut checker = csv_bugs::BugChecker::new(users, by_name, now).for_header(
-                &header,
-                user_names,
-                project_ids,
-            );
+            let mut checker = csv_bugs::BugChecker::new(users, by_name, now)
+                .for_header(&header, user_names, project_ids)
+                .creating(create.users, create.projects);
             let rows =
                 csv_file::read_rows(&mut rdr, &header, opts.all_or_nothing, |c| checker.check(c))?;
             let cols = csv_bugs::columns(&header);
             take_counts(report, &rows);
-            Batch::Bugs(rows.good, cols)
+            report.warnings.append(&mut checker.warnings);
+            let refs = NewRefs {
+                users: created_refs(&checker.new_users, &rows.good, |r| r.assigned_to),
+                projects: created_refs(&checker.new_projects, &rows.good, |r| r.project_id),
+                numberless: !header.has(csv_bugs::BUG_NUMBER),
+            };
+            note_created(report, &refs, opts.dry_run);
+            Batch::Bugs(rows.good, cols, refs)
         }
         ImportKind::Projects => {
-            let header = csv_file::read_header(
-                &mut rdr,
-                csv_projects::FIELDS,
-                csv_projects::DERIVED,
-                "projects",
-            )?;
+            let record = csv_file::read_first_record(&mut rdr)?;
+            let (header, first_row, repos) = match csv_repos::detect(&record) {
+                Some(csv_repos::Layout::WithHeader(h)) => (h, None, true),
+                Some(csv_repos::Layout::Headerless(h)) => (h, Some(record), true),
+                None => (
+                    csv_file::map_header(
+                        &record,
+                        csv_projects::FIELDS,
+                        csv_projects::DERIVED,
+                        "projects",
+                    )?,
+                    None,
+                    false,
+                ),
+            };
             note_header(report, &header);
+            if repos {
+                report.notes.push(format!(
+                    "read as the web dashboard's GitHub-repositories layout ({}): name, \
+                     description, git URL → githubUrl (without .git), website URL → demoUrl; \
+                     visibility and created date are not stored (new projects are active, \
+                     existing ones keep their status)",
+                    if first_row.is_some() {
+                        "no header row"
+                    } else {
+                        "with a header row"
+                    }
+                ));
+            }
             let existing = sql::existing_projects(conn).await.map_err(db_err)?;
             let index = csv_projects::ProjectIndex::new(&existing);
             let mut checker = csv_projects::ProjectChecker::new(index, now);
-            let rows =
-                csv_file::read_rows(&mut rdr, &header, opts.all_or_nothing, |c| checker.check(c))?;
+            if repos {
+                checker = checker.with_git_urls();
+            }
+            let rows = csv_file::read_rows_after(
+                &mut rdr,
+                first_row.as_ref(),
+                &header,
+                opts.all_or_nothing,
+                |c| checker.check(c),
+            )?;
             let cols = csv_projects::columns(&header);
             take_counts(report, &rows);
             Batch::Projects(rows.good, cols)
@@ -351,7 +415,30 @@ async fn load(
         user_agent: db::edit::user_agent(),
     };
     let counts = match batch {
-        Batch::Bugs(rows, cols) => {
+        Batch::Bugs(rows, cols, refs) => {
+            sql::create_users(&mut tx, &refs.users).await?;
+            sql::create_projects(&mut tx, &refs.projects).await?;
+            let numbered;
+            let rows = if refs.numberless {
+                let numbers = db::bugs::numbers::allocate(&mut tx, rows.len()).await?;
+                numbered = rows
+                    .iter()
+                    .zip(numbers)
+                    .map(|(r, n)| BugRow {
+                        bug_number: n,
+                        ..r.clone()
+                    })
+                    .collect::<Vec<_>>();
+                if let (Some(first), Some(last)) = (numbered.first(), numbered.last()) {
+                    report.notes.push(format!(
+                        "numbered the new bugs {} to {}",
+                        first.bug_number, last.bug_number
+                    ));
+                }
+                &numbered
+            } else {
+                rows
+            };
             let how = BugLoad {
                 cols: *cols,
                 actor: opts.actor,

@@ -242,11 +242,10 @@ pub fn boolean(s: &str) -> Result<bool, String> {
     }
 }
 
-/// "BUG-1001", "bug-1001" or a bare "1001", normalised to "BUG-1001".
+/// "BUG-1001", "bug-0042", "BUG-202511-0001" or a bare "1001", kept in its
+/// form (see [`crate::domain::bug_number::normalise`]).
 pub fn bug_number(s: &str) -> Result<String, String> {
-    s.parse::<crate::domain::BugNumber>()
-        .map(|n| n.to_string())
-        .map_err(|e| e.to_string())
+    crate::domain::bug_number::normalise(s)
 }
 
 /// Tags separated by ";" (or "," when there is no ";"), or a PostgreSQL array
@@ -443,7 +442,8 @@ mod tests {
         }
         assert!(boolean("maybe").is_err());
         assert_eq!(bug_number("1001"), Ok("BUG-1001".into()));
-        assert_eq!(bug_number("bug-0042"), Ok("BUG-42".into()));
+        assert_eq!(bug_number("bug-0042"), Ok("BUG-0042".into()));
+        assert_eq!(bug_number("BUG-202511-0001"), Ok("BUG-202511-0001".into()));
         assert!(bug_number("ISSUE-1").is_err());
     }
 

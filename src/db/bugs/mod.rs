@@ -17,6 +17,7 @@
 mod count;
 mod export_keys;
 mod filter;
+pub mod numbers;
 mod page;
 mod sort_key;
 

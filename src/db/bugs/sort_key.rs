@@ -14,7 +14,7 @@ use sqlx::{Postgres, QueryBuilder};
 pub(super) fn sort_expr(key: SortKey) -> &'static str {
     match key {
         SortKey::Priority => "b.priority_score",
-        SortKey::Number => "(substr(b.bug_number, 5)::bigint)",
+        SortKey::Number => "bug_number_key(b.bug_number)",
         SortKey::Severity => "b.severity",
         SortKey::Status => "b.status",
         SortKey::Title => "lower(b.title)",
@@ -46,9 +46,9 @@ pub fn cursor_of(row: &BugRow, key: SortKey) -> Cursor {
     Cursor { value, id: row.id }
 }
 
-/// 1001 for "BUG-1001", as `substr(bug_number, 5)::bigint` computes it.
+/// The number's sort key, as `bug_number_key` (migration 0008) computes it.
 fn number_part(number: &str) -> i64 {
-    number.get(4..).and_then(|d| d.parse().ok()).unwrap_or(0)
+    crate::domain::bug_number::sort_key(number).unwrap_or(0)
 }
 
 /// Binds a cursor value with the cast that makes it comparable to the key's

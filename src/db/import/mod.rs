@@ -48,6 +48,56 @@ pub async fn user_ids_by_name(conn: &mut PgConnection) -> sqlx::Result<HashMap<S
     Ok(out)
 }
 
+/// "ada.lovelace@example.com" → "Ada Lovelace": the local part, split at
+/// `.`, `_`, `-` and `+`, each word capitalised (`--create-users`).
+pub fn name_from_email(email: &str) -> String {
+    let local = email.split('@').next().unwrap_or(email);
+    let words: Vec<String> = local
+        .split(['.', '_', '-', '+'])
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_uppercase().chain(c).collect())
+                .unwrap_or_default()
+        })
+        .collect();
+    if words.is_empty() {
+        email.to_string()
+    } else {
+        words.join(" ")
+    }
+}
+
+/// Creates the users `--create-users` found (role engineer, name from the
+/// address), with the ids the import's rows already refer to.
+pub async fn create_users(conn: &mut PgConnection, users: &[(Uuid, String)]) -> sqlx::Result<()> {
+    for (id, email) in users {
+        sqlx::query("INSERT INTO users (id, email, name, role) VALUES ($1, $2, $3, 'engineer')")
+            .bind(id)
+            .bind(email)
+            .bind(name_from_email(email))
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Creates the bare active projects `--create-projects` found.
+pub async fn create_projects(
+    conn: &mut PgConnection,
+    projects: &[(Uuid, String)],
+) -> sqlx::Result<()> {
+    for (id, name) in projects {
+        sqlx::query("INSERT INTO projects (id, name, status) VALUES ($1, $2, 'active')")
+            .bind(id)
+            .bind(name)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
 /// `lower(email)` → user id, for resolving `assignedTo`.
 pub async fn user_ids_by_email(conn: &mut PgConnection) -> sqlx::Result<HashMap<String, Uuid>> {
     let rows: Vec<(String, Uuid)> = sqlx::query_as("SELECT lower(email), id FROM users")
