@@ -66,7 +66,7 @@ pub fn normalise(s: &str) -> Result<String, String> {
 }
 
 /// The order of bug numbers, as the database's `bug_number_key` computes it
-/// (migration 0008): `BUG-1001` → 1001, `BUG-0042` → 42, `BUG-202511-0001` →
+/// (migration 0009): `BUG-1001` → 1001, `BUG-0042` → 42, `BUG-202511-0001` →
 /// 202511 × 10⁹ + 1 (by month, then counter, after every plain number below
 /// 10⁹). None for text that is no bug number.
 pub fn sort_key(number: &str) -> Option<i64> {

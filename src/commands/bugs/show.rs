@@ -28,7 +28,7 @@ pub async fn find_bug(conn: &mut PgConnection, number: BugNumber) -> sqlx::Resul
     if exact.is_some() {
         return Ok(exact);
     }
-    // "BUG-0042" is bug 42 too (same sort key, migration 0008).
+    // "BUG-0042" is bug 42 too (same sort key, migration 0009).
     sqlx::query_scalar(
         "SELECT id FROM bugs WHERE bug_number_key(bug_number) = $1 ORDER BY bug_number LIMIT 1",
     )

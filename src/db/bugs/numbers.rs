@@ -1,5 +1,5 @@
 //! Bug numbers for new bugs: `BUG-<n>` from the `bug_number_seq` sequence
-//! (migration 0008). `nextval` never returns a value twice, even to parallel
+//! (migration 0009). `nextval` never returns a value twice, even to parallel
 //! transactions and even when they roll back, so concurrent imports (and, later,
 //! bugs created by hand) never collide and no lock is held while they run. A
 //! value whose number a bug already has (an imported `BUG-5000`, or `BUG-0042`

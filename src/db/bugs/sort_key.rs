@@ -46,7 +46,7 @@ pub fn cursor_of(row: &BugRow, key: SortKey) -> Cursor {
     Cursor { value, id: row.id }
 }
 
-/// The number's sort key, as `bug_number_key` (migration 0008) computes it.
+/// The number's sort key, as `bug_number_key` (migration 0009) computes it.
 fn number_part(number: &str) -> i64 {
     crate::domain::bug_number::sort_key(number).unwrap_or(0)
 }
