@@ -162,6 +162,25 @@ async fn template_keeps_number_forms_and_imports_resolved_at_on_open_bugs_with_a
     .await
     .unwrap();
     assert_eq!(open_resolved, 1);
+    // The CLI finds a dated number as written, and a padded one by its value.
+    let show = ctodash(
+        &db,
+        &["bugs", "show", "bug-202511-0002", "--format", "csv"],
+        &[],
+        None,
+    );
+    assert_eq!(show.code, 0, "{}{}", show.stdout, show.stderr);
+    assert!(show.stdout.contains("BUG-202511-0002"), "{}", show.stdout);
+    let show = ctodash(&db, &["bugs", "show", "BUG-1"], &[], None);
+    assert_eq!(show.code, 0, "{}{}", show.stdout, show.stderr);
+    assert!(show.stdout.contains("BUG-0"), "{}", show.stdout);
+    let show = ctodash(&db, &["bugs", "show", "BUG-202511-0009"], &[], None);
+    assert_eq!(show.code, 1, "{}{}", show.stdout, show.stderr);
+    assert!(
+        show.stderr.contains("there is no bug BUG-202511-0009"),
+        "{}",
+        show.stderr
+    );
     // Numbers are kept as written, so a re-import matches every row.
     let run = import(&db, "bugs", &asset("webdash_template.csv"), &[]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);

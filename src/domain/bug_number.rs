@@ -3,38 +3,45 @@
 use std::fmt;
 use std::str::FromStr;
 
-/// The number part of a `BUG-1001` identifier; unique per bug.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct BugNumber(pub u32);
+/// A bug's number as people type and the database keeps it: `BUG-1001`,
+/// `BUG-0042`, or the source product's dated `BUG-202511-0001` (see
+/// [`normalise`]); unique per bug.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct BugNumber(String);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0:?} is not a bug number: bug numbers look like BUG-1001")]
+#[error("{0:?} is not a bug number: bug numbers look like BUG-1001 (or BUG-202511-0001)")]
 pub struct ParseBugNumberError(pub String);
+
+impl BugNumber {
+    /// The stored form, e.g. `BUG-1001`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The number's place in the numeric order (`sort_key`): `BUG-0042` and
+    /// `BUG-42` share it.
+    pub fn sort_key(&self) -> Option<i64> {
+        sort_key(&self.0)
+    }
+}
 
 impl fmt::Display for BugNumber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Via `pad` so `{:<10}` aligns table columns.
-        f.pad(&format!("BUG-{}", self.0))
+        f.pad(&self.0)
     }
 }
 
 impl FromStr for BugNumber {
     type Err = ParseBugNumberError;
 
-    /// Accepts "BUG-1001", "bug-1001" and a bare "1001", so people can type
-    /// whichever they have to hand.
+    /// Accepts "BUG-1001", "bug-1001", a bare "1001" and the dated
+    /// "BUG-202511-0001", so people can type whichever they have to hand.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let err = || ParseBugNumberError(s.to_owned());
-        let trimmed = s.trim();
-        let digits = match trimmed.get(..4) {
-            Some(prefix) if prefix.eq_ignore_ascii_case("bug-") => &trimmed[4..],
-            _ => trimmed,
-        };
-        // `u32::from_str` would also take "+1001"; only plain digits are ours.
-        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(err());
-        }
-        digits.parse().map(BugNumber).map_err(|_| err())
+        normalise(s)
+            .map(BugNumber)
+            .map_err(|_| ParseBugNumberError(s.to_owned()))
     }
 }
 
@@ -138,17 +145,23 @@ mod tests {
     #[test]
     fn parses_accepted_spellings() {
         let cases = [
-            ("BUG-1001", 1001),
-            ("bug-1001", 1001),
-            ("Bug-42", 42),
-            ("1001", 1001),
-            ("  BUG-7 ", 7),
-            ("BUG-0001", 1),
-            ("4294967295", u32::MAX),
+            ("BUG-1001", "BUG-1001"),
+            ("bug-1001", "BUG-1001"),
+            ("Bug-42", "BUG-42"),
+            ("1001", "BUG-1001"),
+            ("  BUG-7 ", "BUG-7"),
+            ("BUG-0001", "BUG-0001"),
+            ("4294967295", "BUG-4294967295"),
+            ("bug-202511-0001", "BUG-202511-0001"),
         ];
-        for (input, n) in cases {
-            assert_eq!(input.parse::<BugNumber>(), Ok(BugNumber(n)), "{input:?}");
+        for (input, kept) in cases {
+            let number = input.parse::<BugNumber>().unwrap();
+            assert_eq!(number.as_str(), kept, "{input:?}");
         }
+        let dated: BugNumber = "BUG-202511-0001".parse().unwrap();
+        assert_eq!(dated.sort_key(), Some(202_511_000_000_001));
+        let padded: BugNumber = "BUG-0042".parse().unwrap();
+        assert_eq!(padded.sort_key(), Some(42));
     }
 
     #[test]
@@ -162,6 +175,8 @@ mod tests {
             "+1001",
             "BUG--1",
             "-1",
+            "BUG-1-",
+            "202511-0001",
             "ISSUE-1",
             "4294967296",
             "BUG-ü1",
@@ -171,17 +186,22 @@ mod tests {
             let err = input.parse::<BugNumber>().unwrap_err();
             assert_eq!(
                 err.to_string(),
-                format!("{input:?} is not a bug number: bug numbers look like BUG-1001")
+                format!(
+                    "{input:?} is not a bug number: bug numbers look like BUG-1001 (or \
+                     BUG-202511-0001)"
+                )
             );
         }
     }
 
     #[test]
     fn displays_with_prefix_and_round_trips() {
-        assert_eq!(BugNumber(1001).to_string(), "BUG-1001");
-        assert_eq!(format!("[{:<9}]", BugNumber(7)), "[BUG-7    ]");
-        for n in [0, 1, 1001, u32::MAX] {
-            assert_eq!(BugNumber(n).to_string().parse(), Ok(BugNumber(n)));
+        let seven: BugNumber = "7".parse().unwrap();
+        assert_eq!(seven.to_string(), "BUG-7");
+        assert_eq!(format!("[{seven:<9}]"), "[BUG-7    ]");
+        for n in ["BUG-0", "BUG-1", "BUG-1001", "BUG-0042", "BUG-202511-0001"] {
+            let number: BugNumber = n.parse().unwrap();
+            assert_eq!(number.to_string().parse(), Ok(number));
         }
     }
 }

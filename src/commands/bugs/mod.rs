@@ -218,7 +218,11 @@ mod tests {
         let e = parse_sort("colour").unwrap_err().to_string();
         assert!(e.contains("priority, number") && e.contains("-age"), "{e}");
 
-        assert_eq!(parse_bug_number("bug-7").unwrap(), BugNumber(7));
+        assert_eq!(parse_bug_number("bug-7").unwrap().as_str(), "BUG-7");
+        assert_eq!(
+            parse_bug_number("BUG-202511-0001").unwrap().as_str(),
+            "BUG-202511-0001"
+        );
         assert!(parse_bug_number("BUG-x").is_err());
         assert!(
             parse_new_status("done")

@@ -20,19 +20,19 @@ use std::io::{self, Write};
 use uuid::Uuid;
 
 /// The id of the bug with this number, if any.
-pub async fn find_bug(conn: &mut PgConnection, number: BugNumber) -> sqlx::Result<Option<Uuid>> {
+pub async fn find_bug(conn: &mut PgConnection, number: &BugNumber) -> sqlx::Result<Option<Uuid>> {
     let exact: Option<Uuid> = sqlx::query_scalar("SELECT id FROM bugs WHERE bug_number = $1")
-        .bind(number.to_string())
+        .bind(number.as_str())
         .fetch_optional(&mut *conn)
         .await?;
-    if exact.is_some() {
+    let Some(key) = number.sort_key().filter(|_| exact.is_none()) else {
         return Ok(exact);
-    }
+    };
     // "BUG-0042" is bug 42 too (same sort key, migration 0009).
     sqlx::query_scalar(
         "SELECT id FROM bugs WHERE bug_number_key(bug_number) = $1 ORDER BY bug_number LIMIT 1",
     )
-    .bind(i64::from(number.0))
+    .bind(key)
     .fetch_optional(&mut *conn)
     .await
 }
@@ -50,7 +50,7 @@ pub async fn load_detail(
              --status all --search WORD` finds bugs by title"
         )
     };
-    let id = find_bug(conn, number).await?.ok_or_else(not_found)?;
+    let id = find_bug(conn, &number).await?.ok_or_else(not_found)?;
     db::detail::detail(conn, id).await?.ok_or_else(not_found)
 }
 
