@@ -79,7 +79,9 @@ async fn prepare(cfg: &Config, tx: &UnboundedSender<Msg>) -> Result<Session> {
         timeouts: Timeouts::BULK,
         ..cfg.clone()
     };
-    let mut database = db::open(&setup, SchemaPolicy::MigrateOwned).await?;
+    // Two connections only because the first-run seed builds indexes on two;
+    // both are closed again below.
+    let mut database = db::open_with(&setup, SchemaPolicy::MigrateOwned, seed::CONNECTIONS).await?;
     // First run: demo data only in a database ctodash created itself, and
     // never when read-only was asked for.
     if !cfg.read_only && database.found.owned && is_empty(&database.pool).await? {
@@ -94,7 +96,7 @@ async fn prepare(cfg: &Config, tx: &UnboundedSender<Msg>) -> Result<Session> {
     let options = database.found.options.clone();
     database.found.options = cfg.timeouts.replace(Timeouts::BULK, options);
     database.pool.close().await;
-    database.pool = db::connect(&database.found, 8).await?;
+    database.pool = db::connect_dashboard(&database.found, cfg.pool_size).await?;
 
     let me = match (&cfg.user, cfg.read_only) {
         (_, true) => Err(ReadOnlyReason::Requested),
@@ -125,7 +127,7 @@ async fn prepare(cfg: &Config, tx: &UnboundedSender<Msg>) -> Result<Session> {
             // The database, not just the UI, refuses writes in this session.
             database.pool.close().await;
             Session {
-                pool: db::edit::connect_read_only(&database.found, 8).await?,
+                pool: db::edit::connect_read_only(&database.found, cfg.pool_size).await?,
                 edit: None,
                 identity: Identity::ReadOnly(reason),
                 source,
