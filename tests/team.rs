@@ -3,6 +3,8 @@
 //! They run against the private primary of tests/common/replica.rs, so that
 //! filling it never starves the shared test server.
 
+#[path = "common/cli.rs"]
+mod cli;
 #[path = "common/replica.rs"]
 mod replica_common;
 
@@ -85,5 +87,91 @@ async fn twenty_idle_dashboards_hold_one_connection_each() {
     for v in viewers {
         v.stop().await.unwrap();
     }
-    assert!(connections_by_name(&prefix).await.is_empty());
+    // Closed sockets take the server a moment to notice.
+    let mut left = connections_by_name(&prefix).await;
+    for _ in 0..50 {
+        if left.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        left = connections_by_name(&prefix).await;
+    }
+    assert!(
+        left.is_empty(),
+        "stopped dashboards still connected: {left:?}"
+    );
+}
+
+/// A role at its CONNECTION LIMIT: the dashboard says so (not
+/// "unreachable"), keeps retrying, and loads once a slot frees up; a command
+/// says it in one paragraph with the fixes.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_role_at_its_connection_limit_is_told_apart_and_waited_out() {
+    use ctodash::app::state::Connection;
+    use ctodash::db::testing::TestDb;
+    use sqlx::Connection as _;
+    let db = TestDb::new().await;
+    let role = db.new_role().await;
+    let mut admin = db.conn().await;
+    for grant in [
+        format!("GRANT USAGE ON SCHEMA public TO {}", role.name),
+        format!(
+            "GRANT SELECT ON ALL TABLES IN SCHEMA public TO {}",
+            role.name
+        ),
+        format!("ALTER ROLE {} CONNECTION LIMIT 1", role.name),
+    ] {
+        sqlx::query(sqlx::AssertSqlSafe(grant))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+    }
+    let hog = sqlx::PgConnection::connect_with(&db.options_as(&role.name))
+        .await
+        .unwrap();
+
+    let cli = cli::Cli::new(db.url_as(&role.name));
+    let run = cli.run(&["kpis"]).await;
+    run.fails_with(
+        1,
+        &[
+            &format!("the role {} may open no more connections", role.name),
+            "pool_size",
+        ],
+    );
+
+    let name = format!("ctodash full {}", std::process::id());
+    let cfg = viewer_config(db.url_as(&role.name), name);
+    let mut viewer = spawn_headless(&cfg, ListenConfig::default());
+    let full = viewer
+        .wait_for(Duration::from_secs(20), |a| {
+            matches!(&a.connection, Connection::Full { status, .. }
+                if status.contains("may open no more connections"))
+        })
+        .await;
+    assert!(
+        full.is_ok(),
+        "{:?}",
+        full.map(|_| ()).unwrap_err().connection
+    );
+    hog.close().await.unwrap();
+    // One slot now: the listener takes it, so raise the limit as a DBA would.
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "ALTER ROLE {} CONNECTION LIMIT 4",
+        role.name
+    )))
+    .execute(&mut admin)
+    .await
+    .unwrap();
+    let loaded = viewer
+        .wait_for(Duration::from_secs(30), |a| {
+            matches!(a.connection, Connection::Up) && a.kpis.is_some()
+        })
+        .await;
+    assert!(
+        loaded.is_ok(),
+        "{:?}",
+        loaded.map(|_| ()).unwrap_err().connection
+    );
+    viewer.stop().await.unwrap();
 }

@@ -45,6 +45,10 @@ pub enum Msg {
     ConnectionDown {
         error: String,
     },
+    /// A connection was refused for want of free slots (see `db::capacity`).
+    ServerFull {
+        status: String,
+    },
     Saved(SaveOutcome),
     /// Something worth telling the user in the footer (e.g. first-run seeding).
     Notice(String),

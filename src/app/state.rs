@@ -171,6 +171,13 @@ pub enum Connection {
         since: DateTime<Utc>,
         error: String,
     },
+    /// The server is up but has no free connection slot (SQLSTATE 53300):
+    /// retried with back-off like `Down`, but told apart from it. `status`
+    /// says how full ("… (97 of 100 in use)").
+    Full {
+        since: DateTime<Utc>,
+        status: String,
+    },
 }
 
 /// An in-progress status edit.

@@ -69,6 +69,17 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
             app.tickets.invalidate(Part::Page);
             vec![]
         }
+        Msg::ServerFull { status } => {
+            let since = match &app.connection {
+                Connection::Down { since, .. } | Connection::Full { since, .. } => *since,
+                _ => app.now,
+            };
+            app.connection = Connection::Full { since, status };
+            app.table.loading = false;
+            app.table.pending = None;
+            app.tickets.invalidate(Part::Page);
+            vec![]
+        }
         Msg::WorkerFailed { task, error } => worker_failed(app, &task, &error),
         Msg::Saved(outcome) => editing::on_saved(app, outcome),
         Msg::Notice(text) => {
@@ -376,5 +387,8 @@ fn open(app: &mut App) -> Vec<Command> {
 /// reconnect probe retries with back-off there, and its success reloads
 /// everything, so refreshes follow the same back-off.
 pub fn polls(app: &App) -> bool {
-    !matches!(app.connection, Connection::Down { .. })
+    !matches!(
+        app.connection,
+        Connection::Down { .. } | Connection::Full { .. }
+    )
 }

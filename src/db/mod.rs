@@ -3,6 +3,7 @@
 
 pub mod bugs;
 pub mod bulk;
+pub mod capacity;
 pub mod cluster;
 pub mod copy_text;
 pub mod detail;
@@ -51,6 +52,8 @@ pub enum OpenError {
     Migrate(#[from] MigrateError),
     #[error(transparent)]
     Replica(#[from] replica::ReplicaError),
+    #[error(transparent)]
+    Full(#[from] capacity::FullError),
     #[error(
         "the database at {display} has no ctodash schema, and ctodash does not change a \
          database it did not create without being asked. Run `ctodash migrate` to create the \
@@ -148,9 +151,15 @@ pub async fn open_with(
 ) -> Result<Database, OpenError> {
     let found = find(cfg).await?;
     let display = found.display.clone();
-    let conn_err = |source| OpenError::Connection {
-        display: display.clone(),
-        source,
+    let conn_err = |source: sqlx::Error| match capacity::full_of(&source) {
+        Some(full) => OpenError::Full(capacity::FullError {
+            target: display.clone(),
+            full,
+        }),
+        None => OpenError::Connection {
+            display: display.clone(),
+            source,
+        },
     };
     let pool = connect(&found, max_connections).await.map_err(conn_err)?;
     let state = migrate::state(&pool).await.map_err(conn_err)?;

@@ -142,7 +142,9 @@ impl Core {
     /// and the reload that follows the connection asks for everything again.
     fn handle(&mut self, msg: Msg) {
         let mut worker = self.live.as_mut().map(|l| &mut l.0);
-        if let (Msg::ConnectionDown { .. }, Some(w)) = (&msg, worker.as_deref_mut()) {
+        if let (Msg::ConnectionDown { .. } | Msg::ServerFull { .. }, Some(w)) =
+            (&msg, worker.as_deref_mut())
+        {
             w.start_probe();
         }
         let cmds = update(&mut self.app, msg);

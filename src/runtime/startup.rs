@@ -37,8 +37,15 @@ pub async fn connect_with_retry(
             }
             Err(e) if retryable(&e) => {
                 tracing::info!(error = %e, "database not reachable yet; retrying");
-                let error = crate::logging::one_paragraph(&e);
-                if tx.send(Msg::ConnectionDown { error }).is_err() {
+                let msg = match full(&e) {
+                    Some(full) => Msg::ServerFull {
+                        status: crate::db::capacity::status(&full, None),
+                    },
+                    None => Msg::ConnectionDown {
+                        error: crate::logging::one_paragraph(&e),
+                    },
+                };
+                if tx.send(msg).is_err() {
                     return;
                 }
                 tokio::time::sleep(backoff.next_delay()).await;
@@ -51,7 +58,25 @@ pub async fn connect_with_retry(
     }
 }
 
+/// A start-up failure for want of free connection slots: waited out with
+/// back-off like an unreachable server, but said differently.
+fn full(e: &Report) -> Option<crate::db::capacity::Full> {
+    if let Some(DiscoveryError::Full(f)) = e.downcast_ref::<DiscoveryError>() {
+        return Some(f.full.clone());
+    }
+    match e.downcast_ref::<OpenError>() {
+        Some(OpenError::Full(f)) => Some(f.full.clone()),
+        Some(OpenError::Discovery(DiscoveryError::Full(f))) => Some(f.full.clone()),
+        _ => e
+            .downcast_ref::<sqlx::Error>()
+            .and_then(crate::db::capacity::full_of),
+    }
+}
+
 fn retryable(e: &Report) -> bool {
+    if full(e).is_some() {
+        return true;
+    }
     let discovery = |d: &DiscoveryError| {
         matches!(
             d,
@@ -108,6 +133,10 @@ async fn prepare(cfg: &Config, tx: &UnboundedSender<Msg>) -> Result<Session> {
                 .ok_or_else(|| ReadOnlyReason::UnknownUser(email.clone()))
         }
     };
+    // Remembered for the day the server is full and cannot be asked.
+    if let Ok(mut conn) = database.pool.acquire().await {
+        let _ = crate::db::capacity::usage(&mut conn).await;
+    }
     let source = database.found.display.clone();
     Ok(match me {
         Ok(me) => Session {

@@ -69,7 +69,25 @@ pub fn is_connection_error(e: &sqlx::Error) -> bool {
     ) || e
         .as_database_error()
         .and_then(|d| d.code())
-        .is_some_and(|c| c.starts_with("08") || c == "57P01" || c == "57P02" || c == "57P03")
+        .is_some_and(|c| {
+            c.starts_with("08")
+                || c == "57P01"
+                || c == "57P02"
+                || c == "57P03"
+                || c == db::capacity::TOO_MANY_CONNECTIONS
+        })
+}
+
+/// The message for a lost connection: a full server is told apart.
+fn down(e: &sqlx::Error) -> Msg {
+    match db::capacity::full_of(e) {
+        Some(full) => Msg::ServerFull {
+            status: db::capacity::status(&full, None),
+        },
+        None => Msg::ConnectionDown {
+            error: e.to_string(),
+        },
+    }
 }
 
 impl Worker {
@@ -205,9 +223,7 @@ impl Worker {
                         }
                         Ok(Err(e)) => {
                             if is_connection_error(&e) {
-                                let _ = tx.send(Msg::ConnectionDown {
-                                    error: e.to_string(),
-                                });
+                                let _ = tx.send(down(&e));
                             }
                             SaveOutcome::Failed {
                                 bug: bug.number.clone(),
@@ -321,9 +337,7 @@ async fn report(
         },
         Ok(Ok(None)) => return,
         Ok(Ok(Some(loaded))) => Msg::Loaded(loaded),
-        Ok(Err(e)) if is_connection_error(&e) => Msg::ConnectionDown {
-            error: e.to_string(),
-        },
+        Ok(Err(e)) if is_connection_error(&e) => down(&e),
         Ok(Err(e)) => {
             tracing::warn!(error = %e, "load failed");
             let cancelled =

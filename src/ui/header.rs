@@ -123,6 +123,16 @@ fn connection_text(app: &App, theme: &Theme, budget: usize) -> (String, ratatui:
             ];
             (v, theme.bad)
         }
+        Connection::Full { since, status } => {
+            let stale = ago(app.now - app.refreshed_at.unwrap_or(*since));
+            let v = vec![
+                format!("⚠ {} — retrying (stale {stale}) ", clean(status)),
+                format!("⚠ {} (stale {stale}) ", clean(status)),
+                format!("⚠ database full (stale {stale}) "),
+                "⚠ database full ".into(),
+            ];
+            (v, theme.warn)
+        }
     };
     (pick(&variants, budget), style)
 }

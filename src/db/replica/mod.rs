@@ -249,6 +249,14 @@ async fn connect_pool_with(
                     .to_string(),
             });
         }
+        Err(Failure::Full(full)) => {
+            let detail = crate::db::capacity::FullError {
+                target: target.clone(),
+                full,
+            }
+            .to_string();
+            return Err(ReplicaError::ConnectFailed { target, detail });
+        }
         Err(Failure::Other(detail)) => return Err(ReplicaError::ConnectFailed { target, detail }),
     }
     let pool =
