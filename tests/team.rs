@@ -175,3 +175,142 @@ async fn a_role_at_its_connection_limit_is_told_apart_and_waited_out() {
     );
     viewer.stop().await.unwrap();
 }
+
+/// A primary URL nothing listens on: a dashboard that works with it read
+/// only the replica.
+const DEAD_PRIMARY: &str = "postgres://ctodash_admin@127.0.0.1:1/ctodash";
+
+fn key(c: crossterm::event::KeyCode) -> ctodash::app::Msg {
+    use crossterm::event::{KeyEvent, KeyModifiers};
+    ctodash::app::Msg::Key(KeyEvent::new(c, KeyModifiers::NONE))
+}
+
+/// A read-only dashboard on the standby never touches the primary, holds
+/// one connection on the standby when idle, shows its lag, and sees a change
+/// committed on the primary within 3 s (the polled change signal).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_replica_dashboard_reads_the_standby_only_and_sees_primary_changes() {
+    let pair = pair().await;
+    let name = format!("ctodash replica viewer {}", std::process::id());
+    let mut cfg = viewer_config(DEAD_PRIMARY.to_string(), name.clone());
+    cfg.replica_url = Some(pair.standby_url());
+    let mut viewer = spawn_headless(&cfg, ListenConfig::default());
+    let app = viewer
+        .wait_for(Duration::from_secs(30), |a| {
+            a.push_live && a.kpis.is_some() && !a.table.rows.is_empty()
+        })
+        .await
+        .unwrap_or_else(|a| panic!("no data from the replica: {:?}", a.connection));
+    assert!(
+        app.replica.is_some(),
+        "the header says reads come from a replica"
+    );
+    let first = app.table.rows[0].clone();
+
+    let mut p = primary().await;
+    let title = format!("{} (replica push {})", first.title, std::process::id());
+    let committed = std::time::Instant::now();
+    sqlx::query("UPDATE bugs SET title = $1 WHERE id = $2")
+        .bind(&title)
+        .bind(first.id)
+        .execute(&mut p)
+        .await
+        .unwrap();
+    let seen = viewer
+        .wait_for(Duration::from_secs(3), |a| {
+            a.table
+                .rows
+                .iter()
+                .any(|r| r.id == first.id && r.title == title)
+        })
+        .await;
+    assert!(seen.is_ok(), "the change was not on screen within 3 s");
+    eprintln!("propagated in {:?}", committed.elapsed());
+
+    tokio::time::sleep(ctodash::db::DASHBOARD_IDLE * 2 + Duration::from_secs(2)).await;
+    let on_standby: i64 = {
+        use sqlx::Connection as _;
+        let mut s = sqlx::PgConnection::connect_with(&pair.standby_options())
+            .await
+            .unwrap();
+        sqlx::query_scalar("SELECT count(*) FROM pg_stat_activity WHERE application_name = $1")
+            .bind(&name)
+            .fetch_one(&mut s)
+            .await
+            .unwrap()
+    };
+    assert_eq!(on_standby, 1, "idle: the signal poller's connection only");
+    assert_eq!(
+        connections_by_name(&name).await.len(),
+        0,
+        "none on the primary"
+    );
+    viewer.stop().await.unwrap();
+}
+
+/// A user's dashboard on the standby saves on the primary (with the version
+/// check there), lets the primary connection go afterwards, and reads its
+/// own write on the next read from the replica.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_edit_through_a_replica_session_writes_the_primary_and_reads_its_write() {
+    use crossterm::event::KeyCode;
+    let pair = pair().await;
+    let name = format!("ctodash replica editor {}", std::process::id());
+    let mut cfg = viewer_config(pair.primary_url(), name.clone());
+    cfg.replica_url = Some(pair.standby_url());
+    cfg.user = Some(ctodash::seed::DEMO_CTO_EMAIL.to_string());
+    let mut editor = spawn_headless(&cfg, ListenConfig::default());
+    let app = editor
+        .wait_for(Duration::from_secs(30), |a| {
+            a.push_live && a.me().is_some() && !a.table.rows.is_empty()
+        })
+        .await
+        .unwrap_or_else(|a| panic!("no data: {:?}", a.connection));
+    let bug = app.table.rows[app.table.selected].clone();
+    for k in [KeyCode::Char('s'), KeyCode::Enter, KeyCode::Char('y')] {
+        editor.tx.send(key(k)).unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let saved = editor
+        .wait_for(Duration::from_secs(10), |a| {
+            a.table
+                .rows
+                .iter()
+                .any(|r| r.id == bug.id && r.version > bug.version)
+        })
+        .await
+        .unwrap_or_else(|a| panic!("not saved: {:?}", a.notice));
+    let mine = saved
+        .table
+        .rows
+        .iter()
+        .find(|r| r.id == bug.id)
+        .unwrap()
+        .clone();
+    let mut p = primary().await;
+    let on_primary: (String, i64) =
+        sqlx::query_as("SELECT status::text, version FROM bugs WHERE id = $1")
+            .bind(bug.id)
+            .fetch_one(&mut p)
+            .await
+            .unwrap();
+    assert_eq!(on_primary.1, mine.version, "written on the primary");
+    // Read-your-writes: the replica already has it when the save reports back.
+    let mut s = replica_common::standby().await;
+    let on_standby: i64 = sqlx::query_scalar("SELECT version FROM bugs WHERE id = $1")
+        .bind(bug.id)
+        .fetch_one(&mut s)
+        .await
+        .unwrap();
+    assert_eq!(
+        on_standby, mine.version,
+        "the replica shows my write at once"
+    );
+    tokio::time::sleep(ctodash::db::DASHBOARD_IDLE * 2 + Duration::from_secs(2)).await;
+    assert_eq!(
+        connections_by_name(&name).await.len(),
+        0,
+        "the primary connection is let go after the save"
+    );
+    editor.stop().await.unwrap();
+}

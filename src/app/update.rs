@@ -28,6 +28,11 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
             app.push_live = live;
             vec![]
         }
+        Msg::ReplicaLag { lag } => {
+            app.replica = Some(crate::app::state::ReplicaView { lag });
+            app.dirty = true;
+            vec![]
+        }
         Msg::Loaded(loaded) => loads::on_loaded(app, loaded),
         Msg::LoadFailed {
             part,

@@ -126,15 +126,29 @@ impl Core {
     fn connected(&mut self, session: Session) {
         self.app.identity = session.identity.clone();
         self.app.source = session.source.clone();
-        let listener = worker::spawn_guarded(
-            self.tx.clone(),
-            "listener",
-            crate::db::listen::run(session.pool.clone(), self.tx.clone(), self.listen),
-        );
+        let tx = self.tx.clone();
+        let pool = session.pool.clone();
+        // A standby refuses LISTEN: there push is the polled change signal.
+        let listener = if session.replica {
+            self.app.replica = Some(Default::default());
+            let poll = crate::db::replica::push::PollConfig::default();
+            worker::spawn_guarded(
+                tx.clone(),
+                "listener",
+                crate::db::replica::push::run(pool, tx, poll),
+            )
+        } else {
+            worker::spawn_guarded(
+                tx.clone(),
+                "listener",
+                crate::db::listen::run(pool, tx, self.listen),
+            )
+        };
         if !self.push {
             listener.abort();
         }
-        let worker = Worker::new(session.pool, session.edit, self.tx.clone());
+        let mut worker = Worker::new(session.pool, session.edit, self.tx.clone());
+        worker.writes = session.writes;
         self.live = Some((worker, listener));
     }
 

@@ -15,7 +15,13 @@ use tokio::sync::mpsc::UnboundedSender;
 use tokio::sync::oneshot;
 
 pub struct Session {
+    /// Reads: the primary, or the replica when one is configured.
     pub pool: PgPool,
+    /// Writes, when reads come from a replica: the primary, connected only
+    /// while a save runs (see `db::dashboard_pool_options`).
+    pub writes: Option<PgPool>,
+    /// Reads come from a replica: push is the polled change signal.
+    pub replica: bool,
     pub identity: Identity,
     pub edit: Option<EditContext>,
     pub source: String,
@@ -77,6 +83,15 @@ fn retryable(e: &Report) -> bool {
     if full(e).is_some() {
         return true;
     }
+    use crate::db::replica::ReplicaError;
+    if let Some(r) = e.downcast_ref::<ReplicaError>() {
+        return matches!(
+            r,
+            ReplicaError::Unreachable { .. }
+                | ReplicaError::ConnectFailed { .. }
+                | ReplicaError::Connection { .. }
+        );
+    }
     let discovery = |d: &DiscoveryError| {
         matches!(
             d,
@@ -98,6 +113,9 @@ fn retryable(e: &Report) -> bool {
 }
 
 async fn prepare(cfg: &Config, tx: &UnboundedSender<Msg>) -> Result<Session> {
+    if let Some(url) = cfg.replica_url.as_deref().filter(|u| !u.trim().is_empty()) {
+        return prepare_replica(cfg, url).await;
+    }
     // Migrating and the first-run seed may rewrite many rows: bulk limits for
     // them; the session's own reads then get the dashboard's limits.
     let setup = Config {
@@ -141,6 +159,8 @@ async fn prepare(cfg: &Config, tx: &UnboundedSender<Msg>) -> Result<Session> {
     Ok(match me {
         Ok(me) => Session {
             pool: database.pool,
+            writes: None,
+            replica: false,
             edit: Some(EditContext {
                 me: me.clone(),
                 client_addr: db::edit::client_address(),
@@ -157,6 +177,8 @@ async fn prepare(cfg: &Config, tx: &UnboundedSender<Msg>) -> Result<Session> {
             database.pool.close().await;
             Session {
                 pool: db::edit::connect_read_only(&database.found, cfg.pool_size).await?,
+                writes: None,
+                replica: false,
                 edit: None,
                 identity: Identity::ReadOnly(reason),
                 source,
@@ -171,4 +193,58 @@ async fn is_empty(pool: &PgPool) -> Result<bool> {
             .fetch_one(pool)
             .await?;
     Ok(!any)
+}
+
+/// Reads from the replica; the primary is contacted only to find it for a
+/// user who may edit (one short connection), and then only while a save
+/// runs. A read-only session never touches the primary at all.
+async fn prepare_replica(cfg: &Config, url: &str) -> Result<Session> {
+    let options = crate::db::dashboard_pool_options(cfg.pool_size)
+        .after_connect(db::edit::read_only_after_connect);
+    let replica =
+        db::replica::connect_replica_with(url, options, Some(&cfg.application_name)).await?;
+    if let Some(warning) = replica.warning() {
+        tracing::warn!("{warning}");
+    }
+    if let Ok(mut conn) = replica.pool.acquire().await {
+        let _ = crate::db::capacity::usage(&mut conn).await;
+    }
+    let source = format!("replica {}", replica.display);
+    let me = match (&cfg.user, cfg.read_only) {
+        (_, true) => Err(ReadOnlyReason::Requested),
+        (None, false) => Err(ReadOnlyReason::NoUser),
+        (Some(email), false) => {
+            let mut conn = replica.pool.acquire().await?;
+            db::users::find_by_email(&mut conn, email)
+                .await?
+                .ok_or_else(|| ReadOnlyReason::UnknownUser(email.clone()))
+        }
+    };
+    Ok(match me {
+        Ok(me) => {
+            let found = db::find(cfg).await?;
+            let writes = crate::db::dashboard_pool_options(cfg.pool_size)
+                .connect_lazy_with(found.options.clone());
+            Session {
+                pool: replica.pool,
+                writes: Some(writes),
+                replica: true,
+                edit: Some(EditContext {
+                    me: me.clone(),
+                    client_addr: db::edit::client_address(),
+                    user_agent: format!("ctodash/{}", env!("CARGO_PKG_VERSION")),
+                }),
+                identity: Identity::User(me),
+                source,
+            }
+        }
+        Err(reason) => Session {
+            pool: replica.pool,
+            writes: None,
+            replica: true,
+            edit: None,
+            identity: Identity::ReadOnly(reason),
+            source,
+        },
+    })
 }

@@ -33,6 +33,9 @@ pub struct Worker {
     pub pool: PgPool,
     /// Present only when the session may write.
     pub edit: Option<EditContext>,
+    /// Where saves go when reads come from a replica (the primary); `None`:
+    /// saves use `pool`.
+    pub writes: Option<PgPool>,
     pub tx: UnboundedSender<Msg>,
     page: Option<JoinHandle<()>>,
     detail: Option<JoinHandle<()>>,
@@ -95,6 +98,7 @@ impl Worker {
         Worker {
             pool,
             edit,
+            writes: None,
             tx,
             page: None,
             detail: None,
@@ -204,8 +208,14 @@ impl Worker {
                     }));
                     return;
                 };
+                let writes = self.writes.clone();
                 spawn_guarded(tx.clone(), "save", async move {
-                    let save = db::edit::change_status(&pool, &ctx, &bug, to);
+                    let save = async {
+                        match &writes {
+                            None => db::edit::change_status(&pool, &ctx, &bug, to).await,
+                            Some(primary) => save_via_primary(primary, &pool, &ctx, &bug, to).await,
+                        }
+                    };
                     let outcome = match tokio::time::timeout(wait, save).await {
                         Ok(Ok(outcome)) => outcome,
                         Err(_) => {
@@ -264,6 +274,41 @@ impl Worker {
             }
         }));
     }
+}
+
+/// How long a save made on the primary waits for the replica to replay it
+/// before reporting back, so the reload that follows shows it.
+pub const READ_YOUR_WRITES: Duration = Duration::from_secs(2);
+
+/// A save when reads come from a replica: written (with its version check)
+/// on the primary, then waited for on the replica (at most
+/// [`READ_YOUR_WRITES`]; the row is patched on screen either way).
+async fn save_via_primary(
+    primary: &PgPool,
+    replica: &PgPool,
+    ctx: &EditContext,
+    bug: &crate::app::model::BugRow,
+    to: crate::domain::BugStatus,
+) -> sqlx::Result<SaveOutcome> {
+    let outcome = db::edit::change_status(primary, ctx, bug, to).await?;
+    if matches!(outcome, SaveOutcome::Saved { .. }) {
+        let lsn = {
+            let mut conn = primary.acquire().await?;
+            db::replica::primary_lsn_after_commit(&mut conn).await
+        };
+        match lsn {
+            Ok(lsn) => {
+                let mut conn = replica.acquire().await?;
+                let caught_up =
+                    db::replica::wait_for_replay(&mut conn, lsn, READ_YOUR_WRITES).await?;
+                if !caught_up {
+                    tracing::info!("the replica has not replayed the save yet; it shows soon");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "could not read the primary's WAL position"),
+        }
+    }
+    Ok(outcome)
 }
 
 /// A new, empty pool with the same settings; connections open as needed.

@@ -89,7 +89,20 @@ fn connection_text(app: &App, theme: &Theme, budget: usize) -> (String, ratatui:
     let updated = app.refreshed_at.map(|t| ago(app.now - t));
     let (variants, style) = match &app.connection {
         Connection::Up => {
+            let replica = app.replica.map(|r| match r.lag {
+                Some(lag) => format!("replica · lag {:.1}s · ", lag.as_secs_f64()),
+                None => "replica · ".to_string(),
+            });
             let v = match &updated {
+                Some(a) if replica.is_some() => {
+                    let r = replica.unwrap_or_default();
+                    vec![
+                        format!("● live · {r}updated {a} ago "),
+                        format!("● live · {r}{a} ago "),
+                        format!("● live · {r}"),
+                        "● live ".into(),
+                    ]
+                }
                 Some(a) => vec![
                     format!("● live · updated {a} ago "),
                     format!("● live · {a} ago "),

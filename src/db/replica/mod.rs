@@ -10,6 +10,7 @@
 
 mod lag;
 mod lsn;
+pub mod push;
 mod signal;
 
 pub use lag::{StandbyStatus, lag_from, replica_lag, standby_status};
