@@ -34,6 +34,9 @@ pub struct GlobalArgs {
     /// A streaming-replication standby to read from; writes still go to --database-url [env: CTODASH_REPLICA_URL]
     #[arg(long, global = true, value_name = "URL")]
     pub replica_url: Option<String>,
+    /// Most connections one dashboard uses at once while loading, 1-32 (default 3) [env: CTODASH_POOL_SIZE]
+    #[arg(long, global = true, value_name = "N")]
+    pub pool_size: Option<String>,
     /// Config file to read instead of the default one [env: CTODASH_CONFIG]
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,

@@ -18,6 +18,8 @@ pub struct FileConfig {
     pub data_dir: Option<PathBuf>,
     /// Seconds between dashboard refreshes.
     pub refresh_seconds: Option<f64>,
+    /// How many connections a dashboard may use at once while loading.
+    pub pool_size: Option<i64>,
 }
 
 #[derive(Debug, Clone)]
@@ -29,6 +31,12 @@ pub struct Config {
     pub read_only: bool,
     pub data_dir: PathBuf,
     pub refresh: Duration,
+    /// The most connections the dashboard's reads use at once (idle: none
+    /// besides the listener's); see `db::connect_dashboard`.
+    pub pool_size: u32,
+    /// What pg_stat_activity shows for our connections: `ctodash` for the
+    /// dashboard, `ctodash <command>` for a command (`main` sets it).
+    pub application_name: String,
     pub verbose: u8,
     /// The file the settings were read from, if there was one.
     pub source: Option<PathBuf>,
@@ -47,13 +55,42 @@ pub enum ConfigError {
         source: std::io::Error,
     },
     #[error(
-        "the config file {path} is not valid: {message}. Valid keys are database_url, replica_url, user, read_only, data_dir and refresh_seconds (see assets/config.example.toml)."
+        "the config file {path} is not valid: {message}. Valid keys are database_url, replica_url, user, read_only, data_dir, refresh_seconds and pool_size (see assets/config.example.toml)."
     )]
     Parse { path: PathBuf, message: String },
     #[error(
         "refresh_seconds must be between 0.2 and 3600 (got {0}); set a value in that range in the config file."
     )]
     Refresh(f64),
+    #[error(
+        "pool_size must be a whole number from 1 to {max} (got {value} from {origin}): it is how \
+         many connections one dashboard may use at once while loading, and every open dashboard \
+         counts against the server's max_connections. Set a value in that range (the default \
+         is {default})."
+    )]
+    PoolSize {
+        value: String,
+        origin: &'static str,
+        max: u32,
+        default: u32,
+    },
+}
+
+/// The dashboard's default `pool_size`: enough for the KPI, page, count and
+/// detail loads to overlap a little, small enough for a team on one server.
+pub const DEFAULT_POOL_SIZE: u32 = 3;
+pub const MAX_POOL_SIZE: u32 = 32;
+
+fn pool_size(raw: &str, origin: &'static str) -> Result<u32, ConfigError> {
+    match raw.trim().parse::<u32>() {
+        Ok(n) if (1..=MAX_POOL_SIZE).contains(&n) => Ok(n),
+        _ => Err(ConfigError::PoolSize {
+            value: raw.to_string(),
+            origin,
+            max: MAX_POOL_SIZE,
+            default: DEFAULT_POOL_SIZE,
+        }),
+    }
 }
 
 pub fn default_config_path() -> Option<PathBuf> {
@@ -83,6 +120,16 @@ pub fn load(
     if !(0.2..=3600.0).contains(&refresh) {
         return Err(ConfigError::Refresh(refresh));
     }
+    let pool_size = match (
+        &args.pool_size,
+        non_empty(env("CTODASH_POOL_SIZE")),
+        file.pool_size,
+    ) {
+        (Some(flag), _, _) => pool_size(flag, "--pool-size")?,
+        (None, Some(env), _) => pool_size(&env, "CTODASH_POOL_SIZE")?,
+        (None, None, Some(n)) => pool_size(&n.to_string(), "the config file")?,
+        (None, None, None) => DEFAULT_POOL_SIZE,
+    };
     Ok(Config {
         database_url: args
             .database_url
@@ -107,6 +154,8 @@ pub fn load(
             .or(file.data_dir)
             .unwrap_or_else(crate::db::discover::default_data_dir),
         refresh: Duration::from_secs_f64(refresh),
+        pool_size,
+        application_name: "ctodash".to_string(),
         verbose: args.verbose,
         source,
         timeouts: crate::db::timeouts::Timeouts::COMMAND,
@@ -195,6 +244,45 @@ mod tests {
         let msg = load(&args, env_of(&[])).unwrap_err().to_string();
         assert!(msg.contains("databse_url"), "{msg}");
         assert!(msg.contains("Valid keys"), "{msg}");
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn pool_size_comes_from_file_then_env_then_flag_and_is_checked() {
+        let dir = std::env::temp_dir().join(format!("ctodash-cfg-pool-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = write(&dir, "pool_size = 5\n");
+        let mut args = GlobalArgs {
+            config: Some(path),
+            ..Default::default()
+        };
+        assert_eq!(load(&args, env_of(&[])).unwrap().pool_size, 5);
+        let env = [("CTODASH_POOL_SIZE", "7")];
+        assert_eq!(load(&args, env_of(&env)).unwrap().pool_size, 7);
+        args.pool_size = Some("2".into());
+        assert_eq!(load(&args, env_of(&env)).unwrap().pool_size, 2);
+        assert_eq!(
+            load(&GlobalArgs::default(), env_of(&[])).unwrap().pool_size,
+            DEFAULT_POOL_SIZE
+        );
+        for bad in ["0", "33", "-1", "three", "2.5"] {
+            args.pool_size = Some(bad.into());
+            let msg = load(&args, env_of(&[])).unwrap_err().to_string();
+            assert!(
+                msg.contains("pool_size must be a whole number from 1 to 32"),
+                "{msg}"
+            );
+            assert!(
+                msg.contains(&format!("got {bad} from --pool-size")),
+                "{msg}"
+            );
+            assert!(!msg.contains('\n'), "{msg}");
+        }
+        args.pool_size = None;
+        let msg = load(&args, env_of(&[("CTODASH_POOL_SIZE", "100")]))
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("from CTODASH_POOL_SIZE"), "{msg}");
         std::fs::remove_dir_all(&dir).ok();
     }
 

@@ -43,9 +43,28 @@ fn timeouts_for(command: &Option<Command>) -> Timeouts {
     }
 }
 
+/// What pg_stat_activity shows for this run's connections, so a DBA can tell
+/// the dashboards from the commands (and tests can count them).
+fn application_name(command: &Option<Command>) -> String {
+    let name = match command {
+        None => return "ctodash".to_string(),
+        Some(Command::Migrate) => "migrate",
+        Some(Command::Seed(_)) => "seed",
+        Some(Command::Kpis(_)) => "kpis",
+        Some(Command::Bugs(_)) => "bugs",
+        Some(Command::Projects(_)) => "projects",
+        Some(Command::Import(_)) => "import",
+        Some(Command::Snapshot(_)) => "snapshot",
+        Some(Command::Doctor) => "doctor",
+        Some(Command::Grants(_)) => "grants",
+    };
+    format!("ctodash {name}")
+}
+
 async fn dispatch(cli: &Cli, cfg: &config::Config) -> Result<()> {
     let cfg = &config::Config {
         timeouts: timeouts_for(&cli.command),
+        application_name: application_name(&cli.command),
         ..cfg.clone()
     };
     match &cli.command {

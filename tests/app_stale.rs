@@ -310,3 +310,29 @@ fn refreshes_pause_during_an_outage_and_resume_after() {
         "and everything reloads"
     );
 }
+
+/// A full server (SQLSTATE 53300) is its own state: told apart from
+/// "unreachable", waited out like it (no polling while it lasts), and left
+/// with a full reload.
+#[test]
+fn a_full_server_is_a_state_of_its_own() {
+    let mut app = settled();
+    let status = "the database has no free connections (100 of 100 in use)".to_string();
+    update(
+        &mut app,
+        Msg::ServerFull {
+            status: status.clone(),
+        },
+    );
+    match &app.connection {
+        Connection::Full { status: s, .. } => assert_eq!(s, &status),
+        other => panic!("{other:?}"),
+    }
+    assert!(!polls(&app), "the reconnect probe's back-off paces retries");
+    let cmds = update(&mut app, Msg::ConnectionUp);
+    assert!(matches!(app.connection, Connection::Up));
+    assert!(
+        ctodash::app::update::reloaded(&cmds).0,
+        "everything reloads"
+    );
+}

@@ -168,6 +168,8 @@ fn read_only_config(db: &TestDb) -> Config {
         read_only: true,
         data_dir: std::env::temp_dir().join("ctodash-read-only-unused"),
         refresh: Duration::from_secs(2),
+        pool_size: 3,
+        application_name: "ctodash test".into(),
         verbose: 0,
         source: None,
         timeouts: ctodash::db::timeouts::Timeouts::COMMAND,

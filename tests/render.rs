@@ -523,3 +523,26 @@ fn help_stops_scrolling_at_its_end() {
         app.overlay
     );
 }
+
+#[test]
+fn the_header_names_a_replica_with_its_lag_and_a_full_server() {
+    let mut app = sample_app(now());
+    app.replica = Some(ctodash::app::state::ReplicaView {
+        lag: Some(std::time::Duration::from_millis(400)),
+    });
+    let text = screen(&draw(&app, 140, 30, &Theme::colour()));
+    let header = text.lines().next().unwrap_or_default().to_string();
+    assert!(header.contains("● live · replica · lag 0.4s"), "{header}");
+
+    app.connection = Connection::Full {
+        since: now(),
+        status: "the database has no free connections (all 100 in use)".into(),
+    };
+    let text = screen(&draw(&app, 140, 30, &Theme::colour()));
+    let header = text.lines().next().unwrap_or_default().to_string();
+    assert!(
+        header.contains("⚠ the database has no free connections (all 100 in use)"),
+        "{header}"
+    );
+    assert!(!header.contains("unreachable"), "{header}");
+}

@@ -45,6 +45,15 @@ pub enum Msg {
     ConnectionDown {
         error: String,
     },
+    /// Reads come from a replica this far behind the primary (`None`: not
+    /// known, e.g. it has nothing to replay).
+    ReplicaLag {
+        lag: Option<std::time::Duration>,
+    },
+    /// A connection was refused for want of free slots (see `db::capacity`).
+    ServerFull {
+        status: String,
+    },
     Saved(SaveOutcome),
     /// Something worth telling the user in the footer (e.g. first-run seeding).
     Notice(String),

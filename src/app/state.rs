@@ -160,6 +160,12 @@ impl ReadOnlyReason {
     }
 }
 
+/// Reads come from a hot standby (`--replica-url`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ReplicaView {
+    pub lag: Option<std::time::Duration>,
+}
+
 /// The state of the database connection, as the header reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum Connection {
@@ -170,6 +176,13 @@ pub enum Connection {
     Down {
         since: DateTime<Utc>,
         error: String,
+    },
+    /// The server is up but has no free connection slot (SQLSTATE 53300):
+    /// retried with back-off like `Down`, but told apart from it. `status`
+    /// says how full ("… (97 of 100 in use)").
+    Full {
+        since: DateTime<Utc>,
+        status: String,
     },
 }
 
@@ -252,6 +265,8 @@ pub struct App {
     pub push_live: bool,
     /// Where the data comes from, for the header (password redacted).
     pub source: String,
+    /// Reads come from a replica: `Some`, with its lag once measured.
+    pub replica: Option<ReplicaView>,
     pub kpis: Option<KpiData>,
     pub table: TableState,
     pub detail: DetailState,
@@ -279,6 +294,7 @@ impl App {
             connection: Connection::Connecting,
             push_live: false,
             source,
+            replica: None,
             kpis: None,
             table: TableState::default(),
             detail: DetailState::default(),

@@ -28,6 +28,11 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
             app.push_live = live;
             vec![]
         }
+        Msg::ReplicaLag { lag } => {
+            app.replica = Some(crate::app::state::ReplicaView { lag });
+            app.dirty = true;
+            vec![]
+        }
         Msg::Loaded(loaded) => loads::on_loaded(app, loaded),
         Msg::LoadFailed {
             part,
@@ -64,6 +69,17 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
             }
             // Pages asked for before the drop may still arrive (or not); the
             // window no longer waits for them, and they may not extend it.
+            app.table.loading = false;
+            app.table.pending = None;
+            app.tickets.invalidate(Part::Page);
+            vec![]
+        }
+        Msg::ServerFull { status } => {
+            let since = match &app.connection {
+                Connection::Down { since, .. } | Connection::Full { since, .. } => *since,
+                _ => app.now,
+            };
+            app.connection = Connection::Full { since, status };
             app.table.loading = false;
             app.table.pending = None;
             app.tickets.invalidate(Part::Page);
@@ -376,5 +392,8 @@ fn open(app: &mut App) -> Vec<Command> {
 /// reconnect probe retries with back-off there, and its success reloads
 /// everything, so refreshes follow the same back-off.
 pub fn polls(app: &App) -> bool {
-    !matches!(app.connection, Connection::Down { .. })
+    !matches!(
+        app.connection,
+        Connection::Down { .. } | Connection::Full { .. }
+    )
 }

@@ -76,7 +76,7 @@ async fn primary(cfg: &Config, push: &mut impl FnMut(Check)) {
             return;
         }
     };
-    let pool = match db::connect(&found, 2).await {
+    let pool = match db::connect(&found, db::COMMAND_CONNECTIONS).await {
         Ok(pool) => pool,
         Err(e) => {
             push(Check::fail(

@@ -7,7 +7,7 @@ use color_eyre::eyre::Result;
 pub async fn run(cfg: &Config) -> Result<()> {
     refuse_writes(cfg, "migrate the schema", "ctodash migrate")?;
     let found = db::find(cfg).await?;
-    let pool = db::connect(&found, 2).await?;
+    let pool = db::connect(&found, db::COMMAND_CONNECTIONS).await?;
     let ran = migrate::run(&pool).await?;
     match ran {
         0 => println!(

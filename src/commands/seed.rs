@@ -7,7 +7,8 @@ use color_eyre::eyre::Result;
 
 pub async fn run(cfg: &Config, args: &SeedArgs) -> Result<()> {
     refuse_writes(cfg, "seed demo data", "ctodash seed")?;
-    let db = db::open(cfg, SchemaPolicy::MigrateOwnedOrEmpty).await?;
+    // Two connections: the seed builds its indexes on both at once.
+    let db = db::open_with(cfg, SchemaPolicy::MigrateOwnedOrEmpty, seed::CONNECTIONS).await?;
     let opts = SeedOptions {
         bugs: args.bugs,
         projects: args.projects,

@@ -3,6 +3,7 @@
 
 pub mod bugs;
 pub mod bulk;
+pub mod capacity;
 pub mod cluster;
 pub mod copy_text;
 pub mod detail;
@@ -51,6 +52,8 @@ pub enum OpenError {
     Migrate(#[from] MigrateError),
     #[error(transparent)]
     Replica(#[from] replica::ReplicaError),
+    #[error(transparent)]
+    Full(#[from] capacity::FullError),
     #[error(
         "the database at {display} has no ctodash schema, and ctodash does not change a \
          database it did not create without being asked. Run `ctodash migrate` to create the \
@@ -95,23 +98,70 @@ pub async fn connect(found: &Discovered, max_connections: u32) -> sqlx::Result<P
         .await
 }
 
+/// How long a dashboard's query connection may sit unused before it is
+/// closed: loads borrow connections and give them back within seconds, so an
+/// idle dashboard holds none besides its listener's.
+pub const DASHBOARD_IDLE: Duration = Duration::from_secs(5);
+
+/// The settings of a dashboard's query pool: no connection held while idle
+/// (`min_connections(0)` and [`DASHBOARD_IDLE`]), at most `pool_size` while
+/// loading. Nothing is connected until the first load.
+pub fn dashboard_pool_options(pool_size: u32) -> PgPoolOptions {
+    PgPoolOptions::new()
+        .max_connections(pool_size.max(1))
+        .min_connections(0)
+        .idle_timeout(DASHBOARD_IDLE)
+        .acquire_timeout(Duration::from_secs(10))
+}
+
+/// A dashboard's query pool (see [`dashboard_pool_options`]); connects once
+/// to prove the database answers, and lets that connection go when idle.
+pub async fn connect_dashboard(found: &Discovered, pool_size: u32) -> sqlx::Result<PgPool> {
+    dashboard_pool_options(pool_size)
+        .connect_with(found.options.clone())
+        .await
+}
+
+/// Connections a command's pool may open: one, except where the work itself
+/// runs two statements side by side (the seed builds indexes in parallel).
+pub const COMMAND_CONNECTIONS: u32 = 1;
+
 /// Finds the database the configuration names; every connection made from
 /// what it returns carries the configuration's time limits.
 pub async fn find(cfg: &Config) -> Result<Discovered, DiscoveryError> {
     let mut found = discover::discover(&discover_options(cfg)).await?;
-    found.options = cfg.timeouts.apply(found.options);
+    found.options = cfg
+        .timeouts
+        .apply(found.options)
+        .application_name(&cfg.application_name);
     Ok(found)
 }
 
 /// Finds the database, connects, and makes sure the schema is one this build can use.
+/// The pool holds one connection ([`COMMAND_CONNECTIONS`]).
 pub async fn open(cfg: &Config, policy: SchemaPolicy) -> Result<Database, OpenError> {
+    open_with(cfg, policy, COMMAND_CONNECTIONS).await
+}
+
+/// [`open`] with a pool of up to `max_connections`.
+pub async fn open_with(
+    cfg: &Config,
+    policy: SchemaPolicy,
+    max_connections: u32,
+) -> Result<Database, OpenError> {
     let found = find(cfg).await?;
     let display = found.display.clone();
-    let conn_err = |source| OpenError::Connection {
-        display: display.clone(),
-        source,
+    let conn_err = |source: sqlx::Error| match capacity::full_of(&source) {
+        Some(full) => OpenError::Full(capacity::FullError {
+            target: display.clone(),
+            full,
+        }),
+        None => OpenError::Connection {
+            display: display.clone(),
+            source,
+        },
     };
-    let pool = connect(&found, 8).await.map_err(conn_err)?;
+    let pool = connect(&found, max_connections).await.map_err(conn_err)?;
     let state = migrate::state(&pool).await.map_err(conn_err)?;
     // A read-only session never migrates, not even a database of its own.
     let may_migrate = !cfg.read_only

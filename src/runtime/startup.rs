@@ -15,7 +15,13 @@ use tokio::sync::mpsc::UnboundedSender;
 use tokio::sync::oneshot;
 
 pub struct Session {
+    /// Reads: the primary, or the replica when one is configured.
     pub pool: PgPool,
+    /// Writes, when reads come from a replica: the primary, connected only
+    /// while a save runs (see `db::dashboard_pool_options`).
+    pub writes: Option<PgPool>,
+    /// Reads come from a replica: push is the polled change signal.
+    pub replica: bool,
     pub identity: Identity,
     pub edit: Option<EditContext>,
     pub source: String,
@@ -37,8 +43,15 @@ pub async fn connect_with_retry(
             }
             Err(e) if retryable(&e) => {
                 tracing::info!(error = %e, "database not reachable yet; retrying");
-                let error = crate::logging::one_paragraph(&e);
-                if tx.send(Msg::ConnectionDown { error }).is_err() {
+                let msg = match full(&e) {
+                    Some(full) => Msg::ServerFull {
+                        status: crate::db::capacity::status(&full, None),
+                    },
+                    None => Msg::ConnectionDown {
+                        error: crate::logging::one_paragraph(&e),
+                    },
+                };
+                if tx.send(msg).is_err() {
                     return;
                 }
                 tokio::time::sleep(backoff.next_delay()).await;
@@ -51,7 +64,34 @@ pub async fn connect_with_retry(
     }
 }
 
+/// A start-up failure for want of free connection slots: waited out with
+/// back-off like an unreachable server, but said differently.
+fn full(e: &Report) -> Option<crate::db::capacity::Full> {
+    if let Some(DiscoveryError::Full(f)) = e.downcast_ref::<DiscoveryError>() {
+        return Some(f.full.clone());
+    }
+    match e.downcast_ref::<OpenError>() {
+        Some(OpenError::Full(f)) => Some(f.full.clone()),
+        Some(OpenError::Discovery(DiscoveryError::Full(f))) => Some(f.full.clone()),
+        _ => e
+            .downcast_ref::<sqlx::Error>()
+            .and_then(crate::db::capacity::full_of),
+    }
+}
+
 fn retryable(e: &Report) -> bool {
+    if full(e).is_some() {
+        return true;
+    }
+    use crate::db::replica::ReplicaError;
+    if let Some(r) = e.downcast_ref::<ReplicaError>() {
+        return matches!(
+            r,
+            ReplicaError::Unreachable { .. }
+                | ReplicaError::ConnectFailed { .. }
+                | ReplicaError::Connection { .. }
+        );
+    }
     let discovery = |d: &DiscoveryError| {
         matches!(
             d,
@@ -73,13 +113,18 @@ fn retryable(e: &Report) -> bool {
 }
 
 async fn prepare(cfg: &Config, tx: &UnboundedSender<Msg>) -> Result<Session> {
+    if let Some(url) = cfg.replica_url.as_deref().filter(|u| !u.trim().is_empty()) {
+        return prepare_replica(cfg, url).await;
+    }
     // Migrating and the first-run seed may rewrite many rows: bulk limits for
     // them; the session's own reads then get the dashboard's limits.
     let setup = Config {
         timeouts: Timeouts::BULK,
         ..cfg.clone()
     };
-    let mut database = db::open(&setup, SchemaPolicy::MigrateOwned).await?;
+    // Two connections only because the first-run seed builds indexes on two;
+    // both are closed again below.
+    let mut database = db::open_with(&setup, SchemaPolicy::MigrateOwned, seed::CONNECTIONS).await?;
     // First run: demo data only in a database ctodash created itself, and
     // never when read-only was asked for.
     if !cfg.read_only && database.found.owned && is_empty(&database.pool).await? {
@@ -94,7 +139,7 @@ async fn prepare(cfg: &Config, tx: &UnboundedSender<Msg>) -> Result<Session> {
     let options = database.found.options.clone();
     database.found.options = cfg.timeouts.replace(Timeouts::BULK, options);
     database.pool.close().await;
-    database.pool = db::connect(&database.found, 8).await?;
+    database.pool = db::connect_dashboard(&database.found, cfg.pool_size).await?;
 
     let me = match (&cfg.user, cfg.read_only) {
         (_, true) => Err(ReadOnlyReason::Requested),
@@ -106,10 +151,16 @@ async fn prepare(cfg: &Config, tx: &UnboundedSender<Msg>) -> Result<Session> {
                 .ok_or_else(|| ReadOnlyReason::UnknownUser(email.clone()))
         }
     };
+    // Remembered for the day the server is full and cannot be asked.
+    if let Ok(mut conn) = database.pool.acquire().await {
+        let _ = crate::db::capacity::usage(&mut conn).await;
+    }
     let source = database.found.display.clone();
     Ok(match me {
         Ok(me) => Session {
             pool: database.pool,
+            writes: None,
+            replica: false,
             edit: Some(EditContext {
                 me: me.clone(),
                 client_addr: db::edit::client_address(),
@@ -125,7 +176,9 @@ async fn prepare(cfg: &Config, tx: &UnboundedSender<Msg>) -> Result<Session> {
             // The database, not just the UI, refuses writes in this session.
             database.pool.close().await;
             Session {
-                pool: db::edit::connect_read_only(&database.found, 8).await?,
+                pool: db::edit::connect_read_only(&database.found, cfg.pool_size).await?,
+                writes: None,
+                replica: false,
                 edit: None,
                 identity: Identity::ReadOnly(reason),
                 source,
@@ -140,4 +193,58 @@ async fn is_empty(pool: &PgPool) -> Result<bool> {
             .fetch_one(pool)
             .await?;
     Ok(!any)
+}
+
+/// Reads from the replica; the primary is contacted only to find it for a
+/// user who may edit (one short connection), and then only while a save
+/// runs. A read-only session never touches the primary at all.
+async fn prepare_replica(cfg: &Config, url: &str) -> Result<Session> {
+    let options = crate::db::dashboard_pool_options(cfg.pool_size)
+        .after_connect(db::edit::read_only_after_connect);
+    let replica =
+        db::replica::connect_replica_with(url, options, Some(&cfg.application_name)).await?;
+    if let Some(warning) = replica.warning() {
+        tracing::warn!("{warning}");
+    }
+    if let Ok(mut conn) = replica.pool.acquire().await {
+        let _ = crate::db::capacity::usage(&mut conn).await;
+    }
+    let source = format!("replica {}", replica.display);
+    let me = match (&cfg.user, cfg.read_only) {
+        (_, true) => Err(ReadOnlyReason::Requested),
+        (None, false) => Err(ReadOnlyReason::NoUser),
+        (Some(email), false) => {
+            let mut conn = replica.pool.acquire().await?;
+            db::users::find_by_email(&mut conn, email)
+                .await?
+                .ok_or_else(|| ReadOnlyReason::UnknownUser(email.clone()))
+        }
+    };
+    Ok(match me {
+        Ok(me) => {
+            let found = db::find(cfg).await?;
+            let writes = crate::db::dashboard_pool_options(cfg.pool_size)
+                .connect_lazy_with(found.options.clone());
+            Session {
+                pool: replica.pool,
+                writes: Some(writes),
+                replica: true,
+                edit: Some(EditContext {
+                    me: me.clone(),
+                    client_addr: db::edit::client_address(),
+                    user_agent: format!("ctodash/{}", env!("CARGO_PKG_VERSION")),
+                }),
+                identity: Identity::User(me),
+                source,
+            }
+        }
+        Err(reason) => Session {
+            pool: replica.pool,
+            writes: None,
+            replica: true,
+            edit: None,
+            identity: Identity::ReadOnly(reason),
+            source,
+        },
+    })
 }

@@ -33,6 +33,9 @@ pub struct Worker {
     pub pool: PgPool,
     /// Present only when the session may write.
     pub edit: Option<EditContext>,
+    /// Where saves go when reads come from a replica (the primary); `None`:
+    /// saves use `pool`.
+    pub writes: Option<PgPool>,
     pub tx: UnboundedSender<Msg>,
     page: Option<JoinHandle<()>>,
     detail: Option<JoinHandle<()>>,
@@ -69,7 +72,25 @@ pub fn is_connection_error(e: &sqlx::Error) -> bool {
     ) || e
         .as_database_error()
         .and_then(|d| d.code())
-        .is_some_and(|c| c.starts_with("08") || c == "57P01" || c == "57P02" || c == "57P03")
+        .is_some_and(|c| {
+            c.starts_with("08")
+                || c == "57P01"
+                || c == "57P02"
+                || c == "57P03"
+                || c == db::capacity::TOO_MANY_CONNECTIONS
+        })
+}
+
+/// The message for a lost connection: a full server is told apart.
+fn down(e: &sqlx::Error) -> Msg {
+    match db::capacity::full_of(e) {
+        Some(full) => Msg::ServerFull {
+            status: db::capacity::status(&full, None),
+        },
+        None => Msg::ConnectionDown {
+            error: e.to_string(),
+        },
+    }
 }
 
 impl Worker {
@@ -77,6 +98,7 @@ impl Worker {
         Worker {
             pool,
             edit,
+            writes: None,
             tx,
             page: None,
             detail: None,
@@ -186,8 +208,14 @@ impl Worker {
                     }));
                     return;
                 };
+                let writes = self.writes.clone();
                 spawn_guarded(tx.clone(), "save", async move {
-                    let save = db::edit::change_status(&pool, &ctx, &bug, to);
+                    let save = async {
+                        match &writes {
+                            None => db::edit::change_status(&pool, &ctx, &bug, to).await,
+                            Some(primary) => save_via_primary(primary, &pool, &ctx, &bug, to).await,
+                        }
+                    };
                     let outcome = match tokio::time::timeout(wait, save).await {
                         Ok(Ok(outcome)) => outcome,
                         Err(_) => {
@@ -205,9 +233,7 @@ impl Worker {
                         }
                         Ok(Err(e)) => {
                             if is_connection_error(&e) {
-                                let _ = tx.send(Msg::ConnectionDown {
-                                    error: e.to_string(),
-                                });
+                                let _ = tx.send(down(&e));
                             }
                             SaveOutcome::Failed {
                                 bug: bug.number.clone(),
@@ -248,6 +274,41 @@ impl Worker {
             }
         }));
     }
+}
+
+/// How long a save made on the primary waits for the replica to replay it
+/// before reporting back, so the reload that follows shows it.
+pub const READ_YOUR_WRITES: Duration = Duration::from_secs(2);
+
+/// A save when reads come from a replica: written (with its version check)
+/// on the primary, then waited for on the replica (at most
+/// [`READ_YOUR_WRITES`]; the row is patched on screen either way).
+async fn save_via_primary(
+    primary: &PgPool,
+    replica: &PgPool,
+    ctx: &EditContext,
+    bug: &crate::app::model::BugRow,
+    to: crate::domain::BugStatus,
+) -> sqlx::Result<SaveOutcome> {
+    let outcome = db::edit::change_status(primary, ctx, bug, to).await?;
+    if matches!(outcome, SaveOutcome::Saved { .. }) {
+        let lsn = {
+            let mut conn = primary.acquire().await?;
+            db::replica::primary_lsn_after_commit(&mut conn).await
+        };
+        match lsn {
+            Ok(lsn) => {
+                let mut conn = replica.acquire().await?;
+                let caught_up =
+                    db::replica::wait_for_replay(&mut conn, lsn, READ_YOUR_WRITES).await?;
+                if !caught_up {
+                    tracing::info!("the replica has not replayed the save yet; it shows soon");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "could not read the primary's WAL position"),
+        }
+    }
+    Ok(outcome)
 }
 
 /// A new, empty pool with the same settings; connections open as needed.
@@ -321,9 +382,7 @@ async fn report(
         },
         Ok(Ok(None)) => return,
         Ok(Ok(Some(loaded))) => Msg::Loaded(loaded),
-        Ok(Err(e)) if is_connection_error(&e) => Msg::ConnectionDown {
-            error: e.to_string(),
-        },
+        Ok(Err(e)) if is_connection_error(&e) => down(&e),
         Ok(Err(e)) => {
             tracing::warn!(error = %e, "load failed");
             let cancelled =

@@ -99,6 +99,9 @@ impl Phases {
 }
 
 /// Loads demo data in one transaction: either everything is there or nothing is.
+/// The connections [`run`] uses at once: its indexes are built on two.
+pub const CONNECTIONS: u32 = 2;
+
 pub async fn run(pool: &PgPool, opts: &SeedOptions) -> Result<SeedReport, SeedError> {
     let started = Instant::now();
     let now = Utc::now();

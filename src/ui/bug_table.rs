@@ -168,6 +168,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: 
             Connection::Down { error, .. } => {
                 (format!("waiting for the database — {error}"), theme.muted)
             }
+            Connection::Full { status, .. } => (
+                format!("waiting for a free connection — {status}"),
+                theme.muted,
+            ),
             _ if t.loading || t.anchor.is_none() => ("loading…".to_string(), theme.muted),
             _ => ("no bugs match — x clears filters".to_string(), theme.text),
         };

@@ -89,7 +89,20 @@ fn connection_text(app: &App, theme: &Theme, budget: usize) -> (String, ratatui:
     let updated = app.refreshed_at.map(|t| ago(app.now - t));
     let (variants, style) = match &app.connection {
         Connection::Up => {
+            let replica = app.replica.map(|r| match r.lag {
+                Some(lag) => format!("replica · lag {:.1}s · ", lag.as_secs_f64()),
+                None => "replica · ".to_string(),
+            });
             let v = match &updated {
+                Some(a) if replica.is_some() => {
+                    let r = replica.unwrap_or_default();
+                    vec![
+                        format!("● live · {r}updated {a} ago "),
+                        format!("● live · {r}{a} ago "),
+                        format!("● live · {r}"),
+                        "● live ".into(),
+                    ]
+                }
                 Some(a) => vec![
                     format!("● live · updated {a} ago "),
                     format!("● live · {a} ago "),
@@ -122,6 +135,16 @@ fn connection_text(app: &App, theme: &Theme, budget: usize) -> (String, ratatui:
                 "⚠ offline ".into(),
             ];
             (v, theme.bad)
+        }
+        Connection::Full { since, status } => {
+            let stale = ago(app.now - app.refreshed_at.unwrap_or(*since));
+            let v = vec![
+                format!("⚠ {} — retrying (stale {stale}) ", clean(status)),
+                format!("⚠ {} (stale {stale}) ", clean(status)),
+                format!("⚠ database full (stale {stale}) "),
+                "⚠ database full ".into(),
+            ];
+            (v, theme.warn)
         }
     };
     (pick(&variants, budget), style)

@@ -11,6 +11,8 @@ pub(crate) enum Failure {
     Unreachable(String),
     Auth(String),
     NoDatabase,
+    /// SQLSTATE 53300: no free connection slot (server or role).
+    Full(crate::db::capacity::Full),
     Other(String),
 }
 
@@ -20,6 +22,7 @@ impl fmt::Display for Failure {
             Failure::Unreachable(why) => write!(f, "not reachable: {why}"),
             Failure::Auth(why) => write!(f, "login refused: {why}"),
             Failure::NoDatabase => f.write_str("database does not exist"),
+            Failure::Full(full) => f.write_str(&crate::db::capacity::status(full, None)),
             Failure::Other(why) => f.write_str(why),
         }
     }
@@ -67,7 +70,10 @@ fn classify(e: &sqlx::Error) -> Failure {
                 "the server is starting up or shutting down ({})",
                 db.message()
             )),
-            Some("53300") => Failure::Other(format!("too many connections ({})", db.message())),
+            Some("53300") => match crate::db::capacity::classify(Some("53300"), db.message()) {
+                Some(full) => Failure::Full(full),
+                None => Failure::Other(format!("too many connections ({})", db.message())),
+            },
             Some(code) => Failure::Other(format!("{} (SQLSTATE {code})", db.message())),
             None => Failure::Other(db.message().to_string()),
         },

@@ -89,6 +89,10 @@ pub enum DiscoveryError {
     )]
     ConnectFailed { target: String, detail: String },
 
+    /// No free connection slot: a state to wait out, not an outage.
+    #[error(transparent)]
+    Full(crate::db::capacity::FullError),
+
     #[error(
         "ctodash could not use its private PostgreSQL cluster in {}: {problem}. {fix}",
         data_dir.display()

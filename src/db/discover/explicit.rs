@@ -63,6 +63,10 @@ pub(super) async fn explicit(
             target: where_,
             database,
         }),
+        Err(Failure::Full(full)) => Err(DiscoveryError::Full(crate::db::capacity::FullError {
+            target: where_,
+            full,
+        })),
         Err(Failure::Other(detail)) => Err(DiscoveryError::ConnectFailed {
             target: where_,
             detail,

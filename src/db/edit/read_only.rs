@@ -3,9 +3,8 @@
 use crate::db::discover::Discovered;
 use futures_util::future::BoxFuture;
 use sqlx::pool::PoolConnectionMetadata;
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::postgres::PgConnectOptions;
 use sqlx::{PgConnection, PgPool};
-use std::time::Duration;
 
 /// `options` for sessions in which every transaction is read-only: writes fail
 /// with SQLSTATE 25006 whatever the program tries.
@@ -13,12 +12,11 @@ pub fn read_only_options(options: PgConnectOptions) -> PgConnectOptions {
     options.options([("default_transaction_read_only", "on")])
 }
 
-/// A pool like `db::connect`'s whose sessions cannot write (see
-/// [`read_only_options`]); for `--read-only` and for sessions without a user.
-pub async fn connect_read_only(found: &Discovered, max_connections: u32) -> sqlx::Result<PgPool> {
-    PgPoolOptions::new()
-        .max_connections(max_connections)
-        .acquire_timeout(Duration::from_secs(10))
+/// A dashboard pool like `db::connect_dashboard`'s whose sessions cannot
+/// write (see [`read_only_options`]); for `--read-only` and for sessions
+/// without a user.
+pub async fn connect_read_only(found: &Discovered, pool_size: u32) -> sqlx::Result<PgPool> {
+    crate::db::dashboard_pool_options(pool_size)
         .after_connect(read_only_after_connect)
         .connect_with(read_only_options(found.options.clone()))
         .await

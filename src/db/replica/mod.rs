@@ -10,6 +10,7 @@
 
 mod lag;
 mod lsn;
+pub mod push;
 mod signal;
 
 pub use lag::{StandbyStatus, lag_from, replica_lag, standby_status};
@@ -164,7 +165,18 @@ pub fn replica_options(url: &str) -> Result<PgConnectOptions, ReplicaError> {
 /// schema is exactly this build's (it is never migrated: that happens on the
 /// primary and arrives by replication).
 pub async fn connect_replica(url: &str, max_connections: u32) -> Result<Replica, ReplicaError> {
-    let (pool, options, display) = connect_pool(url, max_connections).await?;
+    connect_replica_with(url, command_pool(max_connections), None).await
+}
+
+/// [`connect_replica`] with the pool's settings given (the dashboard's lets
+/// its connections go when idle) and the `application_name` its connections
+/// show in pg_stat_activity (`None`: "ctodash (replica reads)").
+pub async fn connect_replica_with(
+    url: &str,
+    pool: PgPoolOptions,
+    application_name: Option<&str>,
+) -> Result<Replica, ReplicaError> {
+    let (pool, options, display) = connect_pool_with(url, pool, application_name).await?;
     let lost = |source| ReplicaError::Connection {
         display: display.clone(),
         source,
@@ -193,7 +205,26 @@ pub async fn connect_pool(
     url: &str,
     max_connections: u32,
 ) -> Result<(PgPool, PgConnectOptions, String), ReplicaError> {
-    let options = replica_options(url)?;
+    connect_pool_with(url, command_pool(max_connections), None).await
+}
+
+fn command_pool(max_connections: u32) -> PgPoolOptions {
+    PgPoolOptions::new()
+        .max_connections(max_connections.max(1))
+        .min_connections(0)
+        .idle_timeout(Duration::from_secs(30))
+        .acquire_timeout(Duration::from_secs(10))
+}
+
+async fn connect_pool_with(
+    url: &str,
+    pool: PgPoolOptions,
+    application_name: Option<&str>,
+) -> Result<(PgPool, PgConnectOptions, String), ReplicaError> {
+    let mut options = replica_options(url)?;
+    if let Some(name) = application_name {
+        options = options.application_name(name);
+    }
     let display = display_url(&options);
     let target = display.clone();
     match discover::connect_classified(&options, CONNECT_TIMEOUT).await {
@@ -219,19 +250,23 @@ pub async fn connect_pool(
                     .to_string(),
             });
         }
+        Err(Failure::Full(full)) => {
+            let detail = crate::db::capacity::FullError {
+                target: target.clone(),
+                full,
+            }
+            .to_string();
+            return Err(ReplicaError::ConnectFailed { target, detail });
+        }
         Err(Failure::Other(detail)) => return Err(ReplicaError::ConnectFailed { target, detail }),
     }
-    let pool = PgPoolOptions::new()
-        .max_connections(max_connections.max(1))
-        .min_connections(0)
-        .idle_timeout(Duration::from_secs(30))
-        .acquire_timeout(Duration::from_secs(10))
-        .connect_with(options.clone())
-        .await
-        .map_err(|source| ReplicaError::Connection {
-            display: display.clone(),
-            source,
-        })?;
+    let pool =
+        pool.connect_with(options.clone())
+            .await
+            .map_err(|source| ReplicaError::Connection {
+                display: display.clone(),
+                source,
+            })?;
     Ok((pool, options, display))
 }
 
@@ -276,7 +311,8 @@ pub async fn open_for_reading(
         let db = super::open(cfg, super::SchemaPolicy::MigrateOwned).await?;
         return Ok(ReadDatabase { db, warning: None });
     };
-    let replica = connect_replica(url, max_connections).await?;
+    let name = cfg.application_name.as_str();
+    let replica = connect_replica_with(url, command_pool(max_connections), Some(name)).await?;
     let warning = replica.warning();
     Ok(ReadDatabase {
         db: Database {
