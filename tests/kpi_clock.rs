@@ -5,8 +5,7 @@
 //! between whole days from the summary and partial edge days from `bugs`.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use ctodash::app::kpi_clock::HORIZON;
-use ctodash::db::kpis::{self, Kpis};
+use ctodash::db::kpis::{self, HORIZON, Kpis};
 use ctodash::db::testing::TestDb;
 use sqlx::PgPool;
 

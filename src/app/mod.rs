@@ -5,7 +5,6 @@ pub mod editing;
 pub mod filtering;
 pub mod fixtures;
 pub mod keymap;
-pub mod kpi_clock;
 pub mod loads;
 pub mod model;
 pub mod msg;

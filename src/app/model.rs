@@ -93,7 +93,7 @@ pub struct KpiData {
     pub kpis: Kpis,
     pub trend: Vec<MonthPoint>,
     /// What the clock will change before the next read.
-    pub clock: super::kpi_clock::KpiClock,
+    pub clock: crate::db::kpis::KpiClock,
 }
 
 /// Row count for the current filter; above a threshold it may be the planner's

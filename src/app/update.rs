@@ -117,7 +117,7 @@ pub fn refresh_all(app: &mut App) -> Vec<Command> {
 }
 
 /// Applies what the clock changed in the KPIs since the last tick (see
-/// `kpi_clock`); a table filtered to breached bugs follows a new breach, and a
+/// `db::kpis::KpiClock`); a table filtered to breached bugs follows a new breach, and a
 /// schedule that ran out asks for a fresh read while push keeps it exact.
 fn advance_clock(app: &mut App) -> Vec<Command> {
     let Some(data) = app.kpis.as_mut() else {

@@ -7,15 +7,16 @@
 //! portfolio sums. All business maths happens in `domain`, so the rules live in
 //! one place.
 
+mod clock;
 mod schedule;
 
-use crate::app::kpi_clock::{HORIZON, KpiClock, MonthTotals};
 use crate::db::rollups::project_financials;
 use crate::domain::{
     BugStatus, DEFAULT_HOURLY_RATE, RevenueAtRisk, Severity, bug_cost, mean_hours_to_resolve,
     portfolio_totals, revenue_at_risk_contribution, sla_compliance_pct,
 };
 use chrono::{DateTime, Utc};
+pub use clock::{Advanced, ClockEvent, ClockKind, HORIZON, KpiClock, MonthTotals};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use sqlx::PgConnection;
@@ -211,7 +212,7 @@ pub async fn load(conn: &mut PgConnection, now: DateTime<Utc>) -> sqlx::Result<K
 }
 
 /// The KPIs at `now` plus what the clock will change in them before
-/// `now + kpi_clock::HORIZON` (one more statement), for the live dashboard.
+/// `now + HORIZON` (one more statement), for the live dashboard.
 pub async fn load_live(
     conn: &mut PgConnection,
     now: DateTime<Utc>,

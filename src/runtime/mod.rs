@@ -29,7 +29,7 @@ use worker::Worker;
 
 /// While push updates flow: how often an idle dashboard re-reads what the
 /// clock alone changes (KPI windows, SLA breaches). Between reads the app
-/// advances those figures itself from each KPI load's schedule (app::kpi_clock)…
+/// advances those figures itself from each KPI load's schedule (db::kpis::KpiClock)…
 const CLOCK_POLL: Duration = SAFETY_POLL;
 /// …and how often it re-reads everything anyway, as a safety net (and for the
 /// portfolio's activity-based risk, which moves by the day).

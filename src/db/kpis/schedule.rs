@@ -1,13 +1,13 @@
 //! The KPI clock's schedule: what the clock alone changes in the KPIs between
 //! `now` and the horizon, read in one statement so an idle dashboard can
-//! advance its figures locally (see `app::kpi_clock`).
+//! advance its figures locally (see `clock`).
 //!
 //! Every branch is a narrow range over an index the KPI engine already uses:
 //! the open and deferred SLA partial indexes, the created_at index, and the
 //! resolutions index (which covers created_at and sla_due_at). The windows'
 //! bounds are computed here, in UTC, exactly as `load` computes them.
 
-use crate::app::kpi_clock::{ClockEvent, ClockKind, KpiClock, MonthTotals};
+use super::clock::{ClockEvent, ClockKind, KpiClock, MonthTotals};
 use chrono::{DateTime, TimeDelta, Utc};
 use sqlx::PgConnection;
 

@@ -7,7 +7,7 @@
 //! next push-triggered reload, the runtime's safety reload, or the horizon
 //! (whichever comes first; past the horizon the KPIs are read again).
 
-use crate::db::kpis::Kpis;
+use super::Kpis;
 use crate::domain::{mean_hours_to_resolve, sla_compliance_pct};
 use chrono::{DateTime, Utc};
 
@@ -210,44 +210,5 @@ mod tests {
         assert!(clock.advance(&mut k, t(0, 15, 0)).expired);
         assert!(!clock.advance(&mut k, t(0, 15, 1)).expired);
         assert_eq!(k, kpis());
-    }
-
-    /// Through `update`: the breach lands on the tick after the deadline, a
-    /// table filtered to breached bugs reloads with it, and the schedule's end
-    /// asks for the KPIs again (only while push keeps the figures exact).
-    #[test]
-    fn ticks_advance_the_pane_and_the_horizon_asks_for_a_read() {
-        use crate::app::msg::{Command, Msg};
-        use crate::app::update::update;
-        let mut app = sample_app(t(0, 0, 0));
-        app.push_live = true;
-        app.table.query.filter.sla_breached_only = true;
-        let data = app.kpis.as_mut().unwrap();
-        let before = data.kpis.sla_breached;
-        data.clock = KpiClock {
-            horizon: Some(t(0, 15, 0)),
-            events: vec![ClockEvent {
-                at: t(0, 3, 0),
-                kind: ClockKind::SlaDue { deferred: false },
-            }],
-            month: MonthTotals::default(),
-        };
-        let breached = |app: &crate::app::App| app.kpis.as_ref().unwrap().kpis.sla_breached;
-        assert!(update(&mut app, Msg::Tick(t(0, 3, 0))).is_empty());
-        assert_eq!(breached(&app), before);
-        let cmds = update(&mut app, Msg::Tick(t(0, 3, 1)));
-        assert_eq!(breached(&app), before + 1);
-        assert!(cmds.iter().any(|c| matches!(c, Command::LoadPage { .. })));
-        assert!(!cmds.iter().any(|c| matches!(c, Command::LoadKpis { .. })));
-        assert!(update(&mut app, Msg::Tick(t(0, 14, 59))).is_empty());
-        let cmds = update(&mut app, Msg::Tick(t(0, 15, 0)));
-        assert!(matches!(cmds.as_slice(), [Command::LoadKpis { .. }]));
-        assert!(update(&mut app, Msg::Tick(t(0, 15, 1))).is_empty());
-
-        // Without push the regular poll reloads; the horizon adds nothing.
-        let mut app = sample_app(t(0, 0, 0));
-        app.push_live = false;
-        app.kpis.as_mut().unwrap().clock.horizon = Some(t(0, 15, 0));
-        assert!(update(&mut app, Msg::Tick(t(0, 15, 0))).is_empty());
     }
 }
