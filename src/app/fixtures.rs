@@ -305,6 +305,7 @@ pub fn sample_app(now: DateTime<Utc>) -> App {
     app.kpis = Some(KpiData {
         kpis: kpis(now),
         trend: trend(now),
+        clock: Default::default(),
     });
     let rows = bug_rows(now);
     app.detail.bug = Some(detail(&rows[0], now));

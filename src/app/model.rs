@@ -92,6 +92,8 @@ pub struct MonthPoint {
 pub struct KpiData {
     pub kpis: Kpis,
     pub trend: Vec<MonthPoint>,
+    /// What the clock will change before the next read.
+    pub clock: crate::db::kpis::KpiClock,
 }
 
 /// Row count for the current filter; above a threshold it may be the planner's

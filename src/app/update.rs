@@ -19,7 +19,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
             // Redraw only when a displayed second changes.
             app.dirty = now.timestamp() != app.now.timestamp();
             app.now = now;
-            vec![]
+            advance_clock(app)
         }
         Msg::RefreshDue => refresh_all(app),
         Msg::ClockDue => clock_due(app),
@@ -128,6 +128,25 @@ pub fn refresh_all(app: &mut App) -> Vec<Command> {
     }
     if app.detail.bug.is_some() {
         cmds.extend(loads::selected_detail(app));
+    }
+    cmds
+}
+
+/// Applies what the clock changed in the KPIs since the last tick (see
+/// `db::kpis::KpiClock`); a table filtered to breached bugs follows a new breach, and a
+/// schedule that ran out asks for a fresh read while push keeps it exact.
+fn advance_clock(app: &mut App) -> Vec<Command> {
+    let Some(data) = app.kpis.as_mut() else {
+        return vec![];
+    };
+    let moved = data.clock.advance(&mut data.kpis, app.now);
+    app.dirty |= moved.changed;
+    let mut cmds = vec![];
+    if moved.expired && app.push_live && polls(app) {
+        cmds.push(loads::kpis(app));
+    }
+    if moved.breaches && app.table.query.filter.sla_breached_only && !app.table.loading {
+        cmds.extend(table_nav::reload(app));
     }
     cmds
 }

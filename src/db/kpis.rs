@@ -7,12 +7,16 @@
 //! portfolio sums. All business maths happens in `domain`, so the rules live in
 //! one place.
 
+mod clock;
+mod schedule;
+
 use crate::db::rollups::project_financials;
 use crate::domain::{
     BugStatus, DEFAULT_HOURLY_RATE, RevenueAtRisk, Severity, bug_cost, mean_hours_to_resolve,
     portfolio_totals, revenue_at_risk_contribution, sla_compliance_pct,
 };
 use chrono::{DateTime, Utc};
+pub use clock::{Advanced, ClockEvent, ClockKind, HORIZON, KpiClock, MonthTotals};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use sqlx::PgConnection;
@@ -204,6 +208,29 @@ async fn resolutions(
 }
 
 pub async fn load(conn: &mut PgConnection, now: DateTime<Utc>) -> sqlx::Result<Kpis> {
+    Ok(load_parts(conn, now).await?.0)
+}
+
+/// The KPIs at `now` plus what the clock will change in them before
+/// `now + HORIZON` (one more statement), for the live dashboard.
+pub async fn load_live(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+) -> sqlx::Result<(Kpis, KpiClock)> {
+    let (kpis, month) = load_parts(&mut *conn, now).await?;
+    let month = MonthTotals {
+        resolved: month.n,
+        seconds: month.seconds,
+        within_sla: month.within,
+    };
+    let clock = schedule::schedule(conn, now, now + HORIZON, month).await?;
+    Ok((kpis, clock))
+}
+
+async fn load_parts(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+) -> sqlx::Result<(Kpis, Resolutions)> {
     let buckets: Vec<Bucket> = sqlx::query_as(BUCKETS).fetch_all(&mut *conn).await?;
     type Clock = (i64, i64, i64, i64, f64, i64);
     let (breached_active, breached_deferred, opened, n_all, seconds_all, within_all): Clock =
@@ -231,7 +258,7 @@ pub async fn load(conn: &mut PgConnection, now: DateTime<Utc>) -> sqlx::Result<K
     k.projects_total = portfolio.projects_total;
     k.projects_shipped = portfolio.projects_shipped;
     k.refreshed_at = now;
-    Ok(k)
+    Ok((k, month))
 }
 
 /// Everything the summary table answers (the caller fills in the rest).

@@ -21,8 +21,10 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 /// While push updates flow: how often an idle dashboard re-reads what the
-/// clock alone changes (KPI windows, SLA breaches)…
-pub const CLOCK_POLL: Duration = Duration::from_secs(60);
+/// clock alone changes (KPI windows, SLA breaches). Between reads the app
+/// advances those figures itself from each KPI load's schedule
+/// (`db::kpis::KpiClock`), which reaches further than this…
+pub const CLOCK_POLL: Duration = SAFETY_POLL;
 /// …and how often it re-reads everything anyway, as a safety net (and for the
 /// portfolio's activity-based risk, which moves by the day).
 pub const SAFETY_POLL: Duration = Duration::from_secs(600);

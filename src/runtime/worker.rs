@@ -120,9 +120,9 @@ impl Worker {
                     "KPI",
                     report(tx, Part::Kpis, ticket, wait, async move {
                         let mut conn = pool.acquire().await?;
-                        let kpis = db::kpis::load(&mut conn, Utc::now()).await?;
+                        let (kpis, clock) = db::kpis::load_live(&mut conn, Utc::now()).await?;
                         let trend = db::kpis::trend(&mut conn).await?;
-                        let kpis = KpiData { kpis, trend };
+                        let kpis = KpiData { kpis, trend, clock };
                         Ok(Some(Loaded::Kpis { ticket, kpis }))
                     }),
                 );

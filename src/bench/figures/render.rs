@@ -32,6 +32,7 @@ pub(super) async fn render(pool: &PgPool, n: usize) -> sqlx::Result<Figure> {
     let kpis = KpiData {
         kpis: kpis::load(&mut conn, now).await?,
         trend: kpis::trend(&mut conn).await?,
+        clock: Default::default(),
     };
     let q = BugQuery::default();
     let page: Page = bugs::page(&mut conn, &q, &PageAnchor::Top, PAGE, now).await?;
