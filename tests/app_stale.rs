@@ -336,3 +336,15 @@ fn a_full_server_is_a_state_of_its_own() {
         "everything reloads"
     );
 }
+
+#[test]
+fn the_down_banner_never_shows_a_password() {
+    let mut app = sample_app(now());
+    let error = "error connecting to postgres://me:p#ss/w@rd@db.internal/bugs".to_string();
+    update(&mut app, Msg::ConnectionDown { error });
+    let Connection::Down { error, .. } = &app.connection else {
+        panic!("not down: {:?}", app.connection);
+    };
+    assert!(!error.contains("p#ss"), "{error}");
+    assert!(error.contains("db.internal"), "{error}");
+}

@@ -62,9 +62,10 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
         }
         Msg::ConnectionDown { error } => {
             if !matches!(app.connection, Connection::Down { .. }) {
+                // The banner shows the driver's text, which may quote a URL.
                 app.connection = Connection::Down {
                     since: app.now,
-                    error,
+                    error: crate::redact::redact(&error).into_owned(),
                 };
             }
             // Pages asked for before the drop may still arrive (or not); the
