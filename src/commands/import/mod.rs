@@ -25,6 +25,7 @@ mod csv_repos;
 pub mod github;
 mod new_bugs;
 pub mod report;
+mod report_table;
 pub mod validate;
 
 pub use report::{ImportReport, MAX_LOGGED_ERRORS, Problem};
