@@ -34,18 +34,10 @@ async fn documented_layout_gets_numbers_defaults_and_warns_about_reimport() {
         "bugs",
         &asset("webdash_bugs.csv"),
         &["--dry-run", "--create-users", "--create-projects"],
-    );
-    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    assert!(
-        run.stdout.contains("cannot be matched on re-import"),
-        "{}",
-        run.stdout
-    );
-    assert!(
-        run.stdout.contains("--create-users would create 1 user(s)"),
-        "{}",
-        run.stdout
-    );
+    )
+    .ok();
+    run.says(&["cannot be matched on re-import"]);
+    run.says(&["--create-users would create 1 user(s)"]);
     assert_eq!(count(&db, "SELECT count(*) FROM bugs").await, 0);
     assert_eq!(count(&db, "SELECT count(*) FROM users").await, 2);
 
@@ -54,22 +46,16 @@ async fn documented_layout_gets_numbers_defaults_and_warns_about_reimport() {
         "bugs",
         &asset("webdash_bugs.csv"),
         &["--create-users", "--create-projects"],
-    );
-    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    for said in [
+    )
+    .ok();
+    run.says(&[
         "no bugNumber column: read as the web dashboard's documented bugs layout",
         "An empty severity is medium and an empty status pending",
         "importing it twice creates every bug twice (run with --dry-run first",
         "--create-users creates 1 user(s), role engineer: mira.okafor@example.com (Mira Okafor)",
         "--create-projects creates 1 project(s), status active: Billing Portal",
         "numbered the new bugs BUG-1001 to BUG-1004",
-    ] {
-        assert!(
-            run.stdout.contains(said),
-            "missing {said:?} in\n{}",
-            run.stdout
-        );
-    }
+    ]);
     let rows = bugs(&db).await;
     let numbers: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
     assert_eq!(numbers, ["BUG-1001", "BUG-1002", "BUG-1003", "BUG-1004"]);
@@ -98,8 +84,7 @@ async fn documented_layout_gets_numbers_defaults_and_warns_about_reimport() {
 
     // As the report says: without numbers a second import creates them again
     // (the users and projects now exist, so nothing more is created).
-    let run = import(&db, "bugs", &asset("webdash_bugs.csv"), &[]);
-    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let run = import(&db, "bugs", &asset("webdash_bugs.csv"), &[]).ok();
     assert!(!run.stdout.contains("--create-users"), "{}", run.stdout);
     assert_eq!(count(&db, "SELECT count(*) FROM bugs").await, 8);
     assert_eq!(count(&db, "SELECT count(*) FROM users").await, 3);
@@ -109,21 +94,14 @@ async fn documented_layout_gets_numbers_defaults_and_warns_about_reimport() {
 #[tokio::test]
 async fn without_the_flags_unknown_people_and_projects_stay_bad_rows_naming_the_flag() {
     let (db, _) = with_sample_projects().await;
-    let run = import(&db, "bugs", &asset("webdash_bugs.csv"), &[]);
-    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
-    for said in [
+    let run = import(&db, "bugs", &asset("webdash_bugs.csv"), &[]).exits(2);
+    run.says(&[
         "line 2, column assigned_to_email: no user has the email \"mira.okafor@example.com\"; add \
          the user first, leave the cell empty, or import with --create-users to create it",
         "line 2, column project_name: no project is named \"Billing Portal\"; import the project \
          first, leave the cell empty, or import with --create-projects to create it",
         "line 5, column project_name: no project is named \"Billing Portal\"",
-    ] {
-        assert!(
-            run.stdout.contains(said),
-            "missing {said:?} in\n{}",
-            run.stdout
-        );
-    }
+    ]);
     assert_eq!(count(&db, "SELECT count(*) FROM bugs").await, 2);
     assert_eq!(count(&db, "SELECT count(*) FROM users").await, 2);
     assert_eq!(count(&db, "SELECT count(*) FROM projects").await, 10);
@@ -133,16 +111,11 @@ async fn without_the_flags_unknown_people_and_projects_stay_bad_rows_naming_the_
 async fn template_keeps_number_forms_and_imports_resolved_at_on_open_bugs_with_a_warning() {
     let (db, _) = with_sample_projects().await;
     let flags = ["--create-users", "--create-projects"];
-    let run = import(&db, "bugs", &asset("webdash_template.csv"), &flags);
-    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    assert!(
-        run.stdout.contains(
-            "line 3, column resolvedAt: is set but status verified is open; the date was \
-             ignored and the bug imported as verified"
-        ),
-        "{}",
-        run.stdout
-    );
+    let run = import(&db, "bugs", &asset("webdash_template.csv"), &flags).ok();
+    run.says(&[
+        "line 3, column resolvedAt: is set but status verified is open; the date was \
+             ignored and the bug imported as verified",
+    ]);
     let numbers: Vec<String> = bugs(&db).await.into_iter().map(|r| r.0).collect();
     assert_eq!(
         numbers,
@@ -168,27 +141,16 @@ async fn template_keeps_number_forms_and_imports_resolved_at_on_open_bugs_with_a
         &["bugs", "show", "bug-202511-0002", "--format", "csv"],
         &[],
         None,
-    );
-    assert_eq!(show.code, 0, "{}{}", show.stdout, show.stderr);
-    assert!(show.stdout.contains("BUG-202511-0002"), "{}", show.stdout);
-    let show = ctodash(&db, &["bugs", "show", "BUG-1"], &[], None);
-    assert_eq!(show.code, 0, "{}{}", show.stdout, show.stderr);
-    assert!(show.stdout.contains("BUG-0"), "{}", show.stdout);
+    )
+    .ok();
+    show.says(&["BUG-202511-0002"]);
+    let show = ctodash(&db, &["bugs", "show", "BUG-1"], &[], None).ok();
+    show.says(&["BUG-0"]);
     let show = ctodash(&db, &["bugs", "show", "BUG-202511-0009"], &[], None);
-    assert_eq!(show.code, 1, "{}{}", show.stdout, show.stderr);
-    assert!(
-        show.stderr.contains("there is no bug BUG-202511-0009"),
-        "{}",
-        show.stderr
-    );
+    show.fails_with(1, &["there is no bug BUG-202511-0009"]);
     // Numbers are kept as written, so a re-import matches every row.
-    let run = import(&db, "bugs", &asset("webdash_template.csv"), &[]);
-    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    assert!(
-        run.stdout.contains("(0 new, 0 updated, 5 unchanged)"),
-        "{}",
-        run.stdout
-    );
+    let run = import(&db, "bugs", &asset("webdash_template.csv"), &[]).ok();
+    run.says(&["(0 new, 0 updated, 5 unchanged)"]);
     assert_eq!(count(&db, "SELECT count(*) FROM bugs").await, 5);
 }
 
@@ -201,14 +163,9 @@ async fn with_a_number_column_an_empty_number_is_still_a_bad_row() {
         &["import", "csv", "--kind", "bugs", "-"],
         &[],
         Some(file.as_bytes()),
-    );
-    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
-    assert!(
-        run.stdout
-            .contains("line 2, column bugNumber: is required but empty"),
-        "{}",
-        run.stdout
-    );
+    )
+    .exits(2);
+    run.says(&["line 2, column bugNumber: is required but empty"]);
     let numbers: Vec<String> = bugs(&db).await.into_iter().map(|r| r.0).collect();
     assert_eq!(numbers, ["BUG-7"]);
 }
@@ -258,15 +215,15 @@ async fn allocation_skips_numbers_already_taken() {
         &["import", "csv", "--kind", "bugs", "-"],
         &[],
         Some(taken.as_bytes()),
-    );
-    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    )
+    .ok();
     let run = ctodash(
         &db,
         &["import", "csv", "--kind", "bugs", "-"],
         &[],
         Some(b"title\nNew one\n"),
-    );
-    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    )
+    .ok();
     let new: String = sqlx::query_scalar("SELECT bug_number FROM bugs WHERE title = 'New one'")
         .fetch_one(&db.pool)
         .await
@@ -302,15 +259,9 @@ async fn github_repositories_csv_with_and_without_header() {
     .execute(&db.pool)
     .await
     .unwrap();
-    let run = import(&db, "projects", &asset("webdash_repos.csv"), &[]);
-    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    assert!(
-        run.stdout
-            .contains("read as the web dashboard's GitHub-repositories layout (no header row)"),
-        "{}",
-        run.stdout
-    );
-    assert!(run.stdout.contains("rows         3"), "{}", run.stdout);
+    let run = import(&db, "projects", &asset("webdash_repos.csv"), &[]).ok();
+    run.says(&["read as the web dashboard's GitHub-repositories layout (no header row)"]);
+    run.says(&["rows         3"]);
     let expected = vec![
         (
             "atlas-maps".to_string(),
@@ -336,14 +287,9 @@ async fn github_repositories_csv_with_and_without_header() {
     ];
     assert_eq!(repos(&db).await, expected);
 
-    let run = import(&db, "projects", &asset("webdash_repos_header.csv"), &[]);
-    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    assert!(
-        run.stdout.contains("layout (with a header row)"),
-        "{}",
-        run.stdout
-    );
-    assert!(run.stdout.contains("rows         3"), "{}", run.stdout);
+    let run = import(&db, "projects", &asset("webdash_repos_header.csv"), &[]).ok();
+    run.says(&["layout (with a header row)"]);
+    run.says(&["rows         3"]);
     assert_eq!(repos(&db).await, expected);
 }
 
@@ -352,37 +298,21 @@ async fn github_repositories_csv_with_and_without_header() {
 #[tokio::test]
 async fn readme_worked_example() {
     let (db, _) = with_sample_projects().await;
-    let run = import(&db, "projects", &asset("webdash_repos.csv"), &[]);
-    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    assert!(run.stdout.contains("(3 new, 0 updated"), "{}", run.stdout);
-    let run = import(&db, "projects", &asset("webdash_repos_header.csv"), &[]);
-    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    assert!(run.stdout.contains("(0 new,"), "{}", run.stdout);
+    let run = import(&db, "projects", &asset("webdash_repos.csv"), &[]).ok();
+    run.says(&["(3 new, 0 updated"]);
+    let run = import(&db, "projects", &asset("webdash_repos_header.csv"), &[]).ok();
+    run.says(&["(0 new,"]);
     let flags = ["--create-users", "--create-projects"];
     let dry = ["--dry-run", "--create-users", "--create-projects"];
-    let run = import(&db, "bugs", &asset("webdash_bugs.csv"), &dry);
-    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    let run = import(&db, "bugs", &asset("webdash_bugs.csv"), &flags);
-    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    for said in [
+    let run = import(&db, "bugs", &asset("webdash_bugs.csv"), &dry).ok();
+    let run = import(&db, "bugs", &asset("webdash_bugs.csv"), &flags).ok();
+    run.says(&[
         "--create-users creates 1 user(s), role engineer: mira.okafor@example.com (Mira Okafor)",
         "--create-projects creates 1 project(s), status active: Billing Portal",
         "numbered the new bugs BUG-1001 to BUG-1004",
-    ] {
-        assert!(
-            run.stdout.contains(said),
-            "missing {said:?} in\n{}",
-            run.stdout
-        );
-    }
-    let run = import(&db, "bugs", &asset("webdash_template.csv"), &flags);
-    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    assert!(
-        run.stdout
-            .contains("line 3, column resolvedAt: is set but status verified is open"),
-        "{}",
-        run.stdout
-    );
+    ]);
+    let run = import(&db, "bugs", &asset("webdash_template.csv"), &flags).ok();
+    run.says(&["line 3, column resolvedAt: is set but status verified is open"]);
     assert_eq!(count(&db, "SELECT count(*) FROM bugs").await, 9);
 }
 

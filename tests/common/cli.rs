@@ -26,6 +26,26 @@ impl Run {
         self
     }
 
+    /// Panics unless stdout contains every `needle`, naming the missing one.
+    #[track_caller]
+    pub fn says(&self, needles: &[&str]) -> &Run {
+        for n in needles {
+            assert!(self.stdout.contains(n), "missing {n:?} in\n{}", self.stdout);
+        }
+        self
+    }
+
+    /// Panics with both streams unless the command exited with `code`.
+    #[track_caller]
+    pub fn exits(self, code: i32) -> Run {
+        assert_eq!(
+            self.code, code,
+            "exit code\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+
     /// Panics unless the command failed with `code`, wrote nothing to stdout
     /// and one paragraph ("error: ...") to stderr containing every `needle`.
     #[track_caller]
