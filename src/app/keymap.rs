@@ -25,6 +25,9 @@ pub enum Action {
     Help,
     ClearFilters,
     ToggleAllStatuses,
+    Left,
+    Right,
+    Trends,
 }
 
 /// One row of the keymap: the keys, what they do, and where.
@@ -162,6 +165,24 @@ pub const BINDINGS: &[Binding] = &[
         label: "?",
         action: Help,
         help: "show or hide this help",
+    },
+    Binding {
+        keys: &[Char('h'), Code(KeyCode::Left)],
+        label: "h / ←",
+        action: Left,
+        help: "KPI pane: previous column of figures; chart: previous chart",
+    },
+    Binding {
+        keys: &[Char('l'), Code(KeyCode::Right)],
+        label: "l / →",
+        action: Right,
+        help: "KPI pane: next column of figures; chart: next chart",
+    },
+    Binding {
+        keys: &[Char('t')],
+        label: "t",
+        action: Trends,
+        help: "full-screen chart of the monthly trends (1-4, ← → switch)",
     },
     Binding {
         keys: &[Char('q'), Ctrl('c')],

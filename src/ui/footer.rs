@@ -36,7 +36,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         let mark = match n.tone {
             Tone::Success => "✓ ",
             Tone::Error => "✗ ",
-            Tone::Info => "",
+            Tone::Info | Tone::Progress => "",
         };
         let budget = total.saturating_sub(width("? help") + 3);
         let text = truncate(&format!(" {mark}{}", clean(&n.text)), budget).into_owned();

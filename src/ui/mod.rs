@@ -44,6 +44,7 @@ mod popup;
 mod portfolio;
 mod text;
 pub mod theme;
+mod trends_chart;
 
 use crate::app::state::{App, Pane};
 use ratatui::Frame;
