@@ -18,6 +18,7 @@ const HINTS: &[(&str, &str, u8)] = &[
     ("o", "sort", 7),
     ("s", "status", 3),
     ("r", "refresh", 8),
+    ("t", "trends", 9),
     ("?", "help", 0),
     ("q", "quit", 4),
 ];

@@ -89,6 +89,9 @@ pub fn render_with(frame: &mut Frame, app: &App, theme: &Theme) {
     if let Some(r) = l.portfolio {
         portfolio::render(frame, r, app, theme, focus(Pane::Portfolio));
     }
+    if let Some(r) = l.figures {
+        kpis::render_focused(frame, r, app, theme);
+    }
     footer::render(frame, l.foot, app, theme);
     popup::render(frame, l.body, l.table.unwrap_or(l.body), app, theme);
 }
@@ -113,6 +116,8 @@ struct Areas {
     table: Option<Rect>,
     detail: Option<Rect>,
     portfolio: Option<Rect>,
+    /// The compact layout's KPIs tab: the figures to drill down from.
+    figures: Option<Rect>,
     foot: Rect,
 }
 
@@ -146,6 +151,7 @@ fn layout(area: Rect, focus: Pane) -> Option<Areas> {
             table: Some(table),
             detail: Some(detail),
             portfolio: Some(bottom),
+            figures: None,
             foot,
         });
     }
@@ -164,6 +170,7 @@ fn layout(area: Rect, focus: Pane) -> Option<Areas> {
         table: only(Pane::Bugs),
         detail: only(Pane::Detail),
         portfolio: only(Pane::Portfolio),
+        figures: only(Pane::Kpis),
         foot,
     })
 }
