@@ -291,8 +291,11 @@ pub fn parse_limit(text: &str) -> Option<Decimal> {
 impl std::str::FromStr for Check {
     type Err = String;
     fn from_str(expr: &str) -> Result<Self, Self::Err> {
-        let form = "write NAME OP NUMBER, e.g. 'sla_breached<=100', where OP is one of \
-                    <, <=, >, >=, ==";
+        let form = format!(
+            "write NAME OP NUMBER, e.g. 'sla_breached<=100', where OP is one of <, <=, >, >=, == \
+             and NAME one of: {}",
+            KpiName::all_names()
+        );
         let found = expr.char_indices().find_map(|(i, _)| {
             Op::SPELLINGS
                 .iter()
