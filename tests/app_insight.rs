@@ -109,7 +109,11 @@ fn enter_on_a_figure_filters_the_table_to_its_bugs_and_labels_it() {
     assert_eq!(drill::active(&app), Some(KpiName::SlaBreached));
     let notice = app.notice.as_ref().unwrap();
     assert!(notice.text.contains("SLA breached (23)"), "{}", notice.text);
-    assert!(notice.text.contains("deferred ones included"), "{}", notice.text);
+    assert!(
+        notice.text.contains("deferred ones included"),
+        "{}",
+        notice.text
+    );
 
     // Another figure replaces the whole filter, search included.
     app.table.query.filter.search = "checkout".into();
@@ -149,7 +153,11 @@ fn rates_and_money_drill_to_the_set_they_are_computed_over() {
         app.table.query.filter.window,
         Some(Window::Resolved { days: 30 })
     );
-    assert!(!drill::drill(KpiName::SlaCompliancePct30d).unwrap().countable);
+    assert!(
+        !drill::drill(KpiName::SlaCompliancePct30d)
+            .unwrap()
+            .countable
+    );
     assert!(drill::drill(KpiName::PortfolioValuation).is_none());
 }
 
@@ -174,9 +182,11 @@ fn load(app: &mut App, sla_breached: i64) {
 }
 
 fn alerting_app() -> App {
-    let mut app = App::new(now(), ctodash::app::state::Identity::ReadOnly(
-        ctodash::app::state::ReadOnlyReason::NoUser,
-    ), "test".into());
+    let mut app = App::new(
+        now(),
+        ctodash::app::state::Identity::ReadOnly(ctodash::app::state::ReadOnlyReason::NoUser),
+        "test".into(),
+    );
     let ring = Alert::new(KpiName::SlaBreached, Some(dec!(100)), None, true).unwrap();
     let quiet = Alert::new(KpiName::SlaBreached, Some(dec!(110)), None, false).unwrap();
     app.alerts = vec![AlertState::new(ring), AlertState::new(quiet)];
@@ -225,9 +235,11 @@ fn an_alert_without_bell_only_marks() {
 
 #[test]
 fn the_first_run_notice_clears_once_loading_ends() {
-    let mut app = App::new(now(), ctodash::app::state::Identity::ReadOnly(
-        ctodash::app::state::ReadOnlyReason::NotConnected,
-    ), "test".into());
+    let mut app = App::new(
+        now(),
+        ctodash::app::state::Identity::ReadOnly(ctodash::app::state::ReadOnlyReason::NotConnected),
+        "test".into(),
+    );
     update(
         &mut app,
         Msg::Notice("first run: loading 20000 demo bugs into ctodash's own database…".into()),

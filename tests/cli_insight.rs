@@ -19,27 +19,53 @@ fn kpi(json: &Value, name: &str) -> i64 {
 #[tokio::test(flavor = "multi_thread")]
 async fn checks_pass_fail_and_refuse_bad_expressions() {
     let (_db, cli) = seeded().await;
-    let k: Value = serde_json::from_str(&cli.run(&["kpis", "--format", "json"]).await.ok().stdout)
-        .unwrap();
+    let k: Value =
+        serde_json::from_str(&cli.run(&["kpis", "--format", "json"]).await.ok().stdout).unwrap();
     let breached = kpi(&k, "sla_breached");
     assert!(breached > 0, "the seed has breaches");
     let at = format!("sla_breached<={breached}");
     let under = format!("sla_breached<={}", breached - 1);
 
     let pass = cli
-        .run(&["kpis", "--check", &at, "--check", "revenue_at_risk_daily>=0"])
+        .run(&[
+            "kpis",
+            "--check",
+            &at,
+            "--check",
+            "revenue_at_risk_daily>=0",
+        ])
         .await
         .ok();
     let lines: Vec<&str> = pass.stdout.lines().collect();
     assert_eq!(lines.len(), 2, "{}", pass.stdout);
-    assert!(lines[0].starts_with("ok") && lines[0].contains(&at), "{}", lines[0]);
-    assert!(lines[0].ends_with(&format!("value {breached}")), "{}", lines[0]);
-    assert!(lines[1].contains("value $"), "money in dollars: {}", lines[1]);
+    assert!(
+        lines[0].starts_with("ok") && lines[0].contains(&at),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[0].ends_with(&format!("value {breached}")),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[1].contains("value $"),
+        "money in dollars: {}",
+        lines[1]
+    );
 
     let fail = cli.run(&["kpis", "--check", &at, "--check", &under]).await;
     assert_eq!(fail.code, 3, "{fail:?}");
-    assert!(fail.stdout.lines().nth(1).unwrap().starts_with("FAIL"), "{}", fail.stdout);
-    assert!(fail.stderr.is_empty(), "a failed check is not an error: {}", fail.stderr);
+    assert!(
+        fail.stdout.lines().nth(1).unwrap().starts_with("FAIL"),
+        "{}",
+        fail.stdout
+    );
+    assert!(
+        fail.stderr.is_empty(),
+        "a failed check is not an error: {}",
+        fail.stderr
+    );
 
     let json = cli
         .run(&["kpis", "--format", "json", "--check", &under])
@@ -104,7 +130,11 @@ fn completions_are_scripts_the_shells_accept() {
         for sub in subcommands {
             assert!(script.contains(sub), "{shell} lacks {sub}");
         }
-        let check = if shell == "fish" { "-l check" } else { "--check" };
+        let check = if shell == "fish" {
+            "-l check"
+        } else {
+            "--check"
+        };
         assert!(script.contains(check), "{shell} lacks kpis --check");
         if shell == "bash" {
             let path = std::env::temp_dir().join(format!("ctodash-{}.bash", std::process::id()));
@@ -165,14 +195,20 @@ async fn db_status_and_stop_report_and_stop_the_private_cluster() {
     let mut cluster = Cluster::new(&dir.0)
         .unwrap_or_else(|e| panic!("{e}"))
         .with_port(port);
-    cluster.ensure_running().await.unwrap_or_else(|e| panic!("{e}"));
+    cluster
+        .ensure_running()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
 
     let (code, out) = db_cmd(&dir.0, "status");
     assert_eq!(code, 0);
     assert!(out.contains("state:    running"), "{out}");
     assert!(out.contains(&format!("port:     {port}")), "{out}");
     assert!(out.contains(&format!(".s.PGSQL.{port}")), "{out}");
-    assert!(out.contains(&format!("data dir: {}", dir.0.display())), "{out}");
+    assert!(
+        out.contains(&format!("data dir: {}", dir.0.display())),
+        "{out}"
+    );
     let size = out
         .lines()
         .find_map(|l| l.strip_prefix("size:"))

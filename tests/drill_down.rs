@@ -38,9 +38,9 @@ async fn table_count(conn: &mut PgConnection, filter: &BugFilter, now: DateTime<
 async fn over_set(conn: &mut PgConnection, kpi: KpiName, expr: &str, now: DateTime<Utc>) -> f64 {
     let d = drill(kpi).unwrap();
     let window = match d.filter.window {
-        Some(ctodash::query::Window::Resolved { days }) => format!(
-            "resolved_at > $1 - interval '{days} days' AND resolved_at <= $1"
-        ),
+        Some(ctodash::query::Window::Resolved { days }) => {
+            format!("resolved_at > $1 - interval '{days} days' AND resolved_at <= $1")
+        }
         Some(ctodash::query::Window::ResolvedEver) => "resolved_at IS NOT NULL".into(),
         other => panic!("{kpi}: unexpected window {other:?}"),
     };
@@ -118,7 +118,11 @@ async fn every_drillable_figure_shows_exactly_its_bugs() {
     }
     // Every selectable figure was checked, and the seed gives the main ones
     // something to count (an all-zero run would prove little).
-    let selectable = GRID.iter().flatten().filter(|k| drill(**k).is_some()).count();
+    let selectable = GRID
+        .iter()
+        .flatten()
+        .filter(|k| drill(**k).is_some())
+        .count();
     assert_eq!(checked.len(), selectable);
     for kpi in [
         KpiName::OpenTotal,

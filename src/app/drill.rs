@@ -244,11 +244,7 @@ pub fn open(app: &mut App) -> Vec<Command> {
     notify(
         app,
         Tone::Info,
-        format!(
-            "{}{figure}: showing {} (x clears)",
-            kpi.label(),
-            d.shows
-        ),
+        format!("{}{figure}: showing {} (x clears)", kpi.label(), d.shows),
     );
     table_nav::requery(app)
 }

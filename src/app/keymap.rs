@@ -104,7 +104,7 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[Code(KeyCode::Enter)],
         label: "Enter",
         action: Open,
-        help: "open the selected bug's detail",
+        help: "open the selected bug's detail; on a project or a KPI figure, show its bugs",
     },
     Binding {
         keys: &[Code(KeyCode::Esc)],

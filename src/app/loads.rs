@@ -54,7 +54,11 @@ fn detail_wanted(app: &App, id: Uuid) -> bool {
 pub fn on_loaded(app: &mut App, loaded: Loaded) -> Vec<Command> {
     app.connection = Connection::Up;
     // Data on screen: whatever was being prepared for it is done.
-    if app.notice.as_ref().is_some_and(|n| n.tone == Tone::Progress) {
+    if app
+        .notice
+        .as_ref()
+        .is_some_and(|n| n.tone == Tone::Progress)
+    {
         app.notice = None;
     }
     match loaded {

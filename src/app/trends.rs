@@ -17,6 +17,8 @@ pub struct Series {
 /// One chart: series that share a unit, so they share the y axis.
 pub struct View {
     pub title: &'static str,
+    /// For the chart's tabs when the titles do not fit.
+    pub short: &'static str,
     /// The y axis' title.
     pub unit: &'static str,
     pub series: &'static [Series],
@@ -39,6 +41,7 @@ fn dec(d: rust_decimal::Decimal) -> f64 {
 pub const VIEWS: [View; 4] = [
     View {
         title: "Opened and resolved",
+        short: "Flow",
         unit: "bugs per month",
         series: &[
             Series {
@@ -54,6 +57,7 @@ pub const VIEWS: [View; 4] = [
     },
     View {
         title: "Backlog",
+        short: "Backlog",
         unit: "open bugs",
         series: &[Series {
             name: "open bugs",
@@ -63,6 +67,7 @@ pub const VIEWS: [View; 4] = [
     },
     View {
         title: "Mean time to resolve",
+        short: "MTTR",
         unit: "days",
         series: &[Series {
             name: "mean days to resolve",
@@ -72,6 +77,7 @@ pub const VIEWS: [View; 4] = [
     },
     View {
         title: "Revenue at risk",
+        short: "At risk",
         unit: "$ per day",
         series: &[Series {
             name: "revenue at risk / day",

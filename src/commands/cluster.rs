@@ -85,9 +85,7 @@ fn status(cluster: &Cluster, port: Option<u16>) -> String {
         out.push_str(&format!("{:<10}{v}\n", format!("{k}:")));
     }
     if port.is_some() {
-        out.push_str(
-            "It keeps running after the dashboard quits; `ctodash db stop` stops it.\n",
-        );
+        out.push_str("It keeps running after the dashboard quits; `ctodash db stop` stops it.\n");
     }
     out
 }

@@ -164,9 +164,7 @@ impl KpiName {
             ResolvedLast7d => count(k.resolved_last_7d),
             BacklogChange7d => count(k.opened_last_7d - k.resolved_last_7d),
             MeanTimeToResolveHours => k.mean_time_to_resolve_hours.and_then(|h| float(h, 1)),
-            MeanTimeToResolveHoursAll => {
-                k.mean_time_to_resolve_hours_all.and_then(|h| float(h, 1))
-            }
+            MeanTimeToResolveHoursAll => k.mean_time_to_resolve_hours_all.and_then(|h| float(h, 1)),
             EngineeringCost => Some(k.engineering_cost),
             PortfolioValuation => Some(k.portfolio_valuation),
             ArrTotal => Some(k.arr_total),
@@ -305,7 +303,9 @@ impl std::str::FromStr for Check {
         let Some((at, len, op)) = found else {
             return Err(format!("`{expr}` has no comparison; {form}"));
         };
-        let kpi: KpiName = expr[..at].parse().map_err(|e| format!("in `{expr}`: {e}"))?;
+        let kpi: KpiName = expr[..at]
+            .parse()
+            .map_err(|e| format!("in `{expr}`: {e}"))?;
         let rest = &expr[at + len..];
         let limit = parse_limit(rest)
             .ok_or_else(|| format!("in `{expr}`: `{}` is not a number; {form}", rest.trim()))?;
@@ -446,7 +446,10 @@ mod tests {
         let above = Alert::new(KpiName::SlaBreached, Some(dec!(100)), None, false).unwrap();
         assert!(above.crossed(&k).is_some());
         let not_yet = Alert::new(KpiName::SlaBreached, Some(dec!(120)), None, false).unwrap();
-        assert!(not_yet.crossed(&k).is_none(), "at the limit is not above it");
+        assert!(
+            not_yet.crossed(&k).is_none(),
+            "at the limit is not above it"
+        );
         let below = Alert::new(KpiName::SlaCompliancePct, None, Some(dec!(98)), true).unwrap();
         assert_eq!(below.crossed(&k).unwrap().value, Some(dec!(97.13)));
         assert!(Alert::new(KpiName::Blockers, None, None, false).is_err());

@@ -68,8 +68,10 @@ fn alert_text(app: &App, budget: usize) -> String {
     let mut variants = vec![format!("⚑ {}", all.join(" · "))];
     if n > 1 {
         variants.push(format!("⚑ {n} alerts: {}", one(first)));
+        variants.push(format!("⚑ {n} alerts"));
+    } else {
+        variants.push(format!("⚑ {}", first.check.kpi.label()));
     }
-    variants.push(format!("⚑ {}", first.check.kpi.label()));
     variants.push(format!("⚑ {n}"));
     pick(&variants, budget.max(width("⚑ 99")))
 }

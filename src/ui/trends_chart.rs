@@ -83,13 +83,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, view: usize, theme: &The
                 .data(points)
         })
         .collect();
-    let top = data
-        .iter()
-        .flatten()
-        .map(|p| p.1)
-        .fold(0.0_f64, f64::max);
-    // Headroom so the highest month is not drawn on the frame's edge.
-    let y_max = if top > 0.0 { top * 1.1 } else { 1.0 };
+    let (y_min, y_max) = y_bounds(data.iter().flatten().map(|p| p.1));
     let y_label = |v: f64| styled(axis_value(view_def, v), theme.label);
     let last = trend.len().saturating_sub(1);
     let x_labels: Vec<Span> = [0, last / 2, last]
@@ -106,8 +100,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, view: usize, theme: &The
         .y_axis(
             Axis::default()
                 .title(styled(view_def.unit, theme.muted))
-                .bounds([0.0, y_max])
-                .labels([y_label(0.0), y_label(y_max / 2.0), y_label(y_max)]),
+                .bounds([y_min, y_max])
+                .labels([
+                    y_label(y_min),
+                    y_label((y_min + y_max) / 2.0),
+                    y_label(y_max),
+                ]),
         )
         .legend_position(None);
     frame.render_widget(chart_widget, chart);
@@ -117,8 +115,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, view: usize, theme: &The
     );
 }
 
-/// "1 Opened and resolved │ 2 Backlog │ …", the shown one reversed; names
-/// are cut to their first word when the line is short.
+/// "1 Opened and resolved │ 2 Backlog │ …", the shown one reversed; short
+/// names when the line is narrow.
 fn view_tabs(current: usize, theme: &Theme, w: usize) -> Line<'static> {
     let build = |short: bool| {
         let mut spans = vec![Span::raw(" ")];
@@ -126,11 +124,7 @@ fn view_tabs(current: usize, theme: &Theme, w: usize) -> Line<'static> {
             if i > 0 {
                 spans.push(styled(" │ ", theme.muted));
             }
-            let name = if short {
-                v.title.split(' ').next().unwrap_or(v.title)
-            } else {
-                v.title
-            };
+            let name = if short { v.short } else { v.title };
             let style = if i == current {
                 theme.tab_active
             } else {
@@ -162,10 +156,7 @@ fn legend_line(view: &View, trend: &[MonthPoint], theme: &Theme, w: usize) -> Li
         };
         spans.push(styled(MARKERS[i % MARKERS.len()].to_string(), style));
         spans.push(styled(format!(" {} ", s.name), theme.label));
-        spans.push(styled(
-            axis_value(view, (s.value)(latest)),
-            theme.title,
-        ));
+        spans.push(styled(axis_value(view, (s.value)(latest)), theme.title));
     }
     spans.push(styled(format!("  ({})", month(latest)), theme.muted));
     let line = Line::from(spans);
@@ -175,6 +166,18 @@ fn legend_line(view: &View, trend: &[MonthPoint], theme: &Theme, w: usize) -> Li
         let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
         Line::from(styled(truncate(&text, w).into_owned(), theme.label))
     }
+}
+
+/// The y range: the data's own, with a margin, so a backlog moving between
+/// 1,200 and 1,460 shows its shape instead of a flat line near the top; it
+/// never goes below zero, and a flat series gets a band around its value.
+fn y_bounds(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (lo, hi) = values.fold((f64::MAX, f64::MIN), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    if lo > hi {
+        return (0.0, 1.0);
+    }
+    let margin = ((hi - lo) * 0.15).max(hi.abs() * 0.05).max(1.0);
+    ((lo - margin).max(0.0), hi + margin)
 }
 
 fn month(p: &MonthPoint) -> String {

@@ -10,8 +10,8 @@ pub use compact::{compact_lines, render_compact};
 
 use super::text::{kv, styled, utc};
 use super::theme::{BLOCKER_MARK, BREACH_MARK, Theme};
-use crate::app::model::KpiData;
 use crate::app::drill::{FigureCursor, drill};
+use crate::app::model::KpiData;
 use crate::app::state::{App, Pane};
 use crate::domain::{BugStatus, Severity, format_duration_short};
 use crate::format::{count as n, money, money_short};
@@ -71,7 +71,7 @@ pub fn render_wide(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let areas = Layout::horizontal(constraints).split(inner);
     let cursor = focused.then_some(app.kpi_cursor);
     for (col, area) in areas[..4].iter().enumerate() {
-        figure_column(frame, *area, k, theme, col, cursor);
+        figure_column(frame, *area, k, theme, col, cursor, col > 0);
     }
     if show_status {
         let area = areas[4];
@@ -106,8 +106,8 @@ fn figure_column(
     theme: &Theme,
     col: usize,
     cursor: Option<FigureCursor>,
+    rule: bool,
 ) {
-    let rule = col > 0;
     let w = if rule {
         area.width.saturating_sub(3)
     } else {
@@ -169,7 +169,8 @@ pub fn render_focused(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let fits_2x2 = grid.width >= pair_w(0).max(pair_w(2)) && grid.height >= 12;
     if !fits_2x2 {
         let w = FIGURE_WIDTHS[cur.col].min(grid.width);
-        figure_column(frame, Rect { width: w, ..grid }, k, theme, cur.col, Some(cur));
+        let area = Rect { width: w, ..grid };
+        figure_column(frame, area, k, theme, cur.col, Some(cur), false);
         return;
     }
     let [top, bottom] = grid.layout(&Layout::vertical([
@@ -182,8 +183,8 @@ pub fn render_focused(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             Constraint::Length(FIGURE_WIDTHS[first + 1]),
             Constraint::Fill(1),
         ]));
-        figure_column(frame, a, k, theme, first, Some(cur));
-        figure_column(frame, b, k, theme, first + 1, Some(cur));
+        figure_column(frame, a, k, theme, first, Some(cur), false);
+        figure_column(frame, b, k, theme, first + 1, Some(cur), true);
     }
 }
 
