@@ -44,7 +44,7 @@ async fn checks_pass_fail_and_refuse_bad_expressions() {
         lines[0]
     );
     assert!(
-        lines[0].ends_with(&format!("value {breached}")),
+        lines[0].ends_with(&format!("value {}", ctodash::format::count(breached))),
         "{}",
         lines[0]
     );

@@ -59,8 +59,7 @@ pub fn check_lines(outcomes: &[Outcome]) -> String {
     for (o, expr) in outcomes.iter().zip(&exprs) {
         let verdict = if o.pass { "ok" } else { "FAIL" };
         let value = match o.value {
-            Some(v) if o.check.kpi.is_money() => money(v),
-            Some(v) => v.to_string(),
+            Some(v) => o.check.kpi.format_value(v),
             None => "none (nothing resolved in the window)".into(),
         };
         let _ = writeln!(out, "{verdict:<5} {expr:<w$}  value {value}");

@@ -145,6 +145,19 @@ impl KpiName {
         )
     }
 
+    /// A value of this KPI for people: "$31,063", "43.20%", "295.3 h", "729".
+    pub fn format_value(self, v: Decimal) -> String {
+        match self {
+            _ if self.is_money() => crate::format::money(v),
+            SlaCompliancePct | SlaCompliancePct30d => format!("{v:.2}%"),
+            MeanTimeToResolveHours | MeanTimeToResolveHoursAll => format!("{v:.1} h"),
+            _ => match i64::try_from(v) {
+                Ok(n) => crate::format::count(n),
+                Err(_) => v.to_string(),
+            },
+        }
+    }
+
     /// The figure now; `None` for a mean time to resolve with nothing resolved.
     pub fn value(self, k: &Kpis) -> Option<Decimal> {
         let count = |n: i64| Some(Decimal::from(n));
@@ -382,7 +395,7 @@ mod tests {
         let mut k = crate::db::kpis::Kpis::empty();
         k.sla_breached = 120;
         k.revenue_at_risk_daily = dec!(45000.50);
-        k.sla_compliance_pct = 97.125;
+        k.sla_compliance_pct = 97.13;
         k.opened_last_7d = 10;
         k.resolved_last_7d = 14;
         k
@@ -453,6 +466,16 @@ mod tests {
         let below = Alert::new(KpiName::SlaCompliancePct, None, Some(dec!(98)), true).unwrap();
         assert_eq!(below.crossed(&k).unwrap().value, Some(dec!(97.13)));
         assert!(Alert::new(KpiName::Blockers, None, None, false).is_err());
+        assert_eq!(KpiName::SlaCompliancePct.format_value(dec!(43.2)), "43.20%");
+        assert_eq!(KpiName::SlaBreached.format_value(dec!(1234)), "1,234");
+        assert_eq!(
+            KpiName::MeanTimeToResolveHours.format_value(dec!(295.3)),
+            "295.3 h"
+        );
+        assert_eq!(
+            KpiName::ArrTotal.format_value(dec!(13827000)),
+            "$13,827,000"
+        );
         assert!(Alert::new(KpiName::Blockers, Some(dec!(1)), Some(dec!(5)), false).is_err());
     }
 }

@@ -54,13 +54,9 @@ fn alert_text(app: &App, budget: usize) -> String {
     };
     let one = |o: &Outcome| {
         let dir = if o.check.op == Op::Le { ">" } else { "<" };
-        let value = o.value.map_or_else(String::new, |v| {
-            if o.check.kpi.is_money() {
-                crate::format::money(v)
-            } else {
-                v.to_string()
-            }
-        });
+        let value = o
+            .value
+            .map_or_else(String::new, |v| o.check.kpi.format_value(v));
         format!("{} {value} {dir} {}", o.check.kpi.label(), o.check.limit)
     };
     let all: Vec<String> = crossed.iter().map(|o| one(o)).collect();
