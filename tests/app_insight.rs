@@ -60,6 +60,8 @@ fn the_kpi_pane_joins_the_pane_cycle() {
     );
     update(&mut app, code(KeyCode::BackTab));
     assert_eq!(app.focus, Pane::Kpis);
+    update(&mut app, code(KeyCode::Esc));
+    assert_eq!(app.focus, Pane::Bugs, "Esc leaves the KPI pane");
 }
 
 #[test]

@@ -310,7 +310,7 @@ fn on_action(app: &mut App, action: Action) -> Vec<Command> {
                 app.table.query.filter.search.clear();
                 table_nav::requery(app)
             } else {
-                if app.focus == Pane::Detail {
+                if matches!(app.focus, Pane::Detail | Pane::Kpis) {
                     app.focus = Pane::Bugs;
                 }
                 vec![]

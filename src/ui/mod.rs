@@ -25,13 +25,15 @@
 //!  ! 14 SLA breached (3 deferred) │ SLA met 94.37% · 30 d 91.25%
 //!  At risk $12.5K/day ($375K/mo) │ Valuation $48.2M │ ARR $9.1M │ Infra $8.4K/mo
 //!  7 days +312 opened / −298 resolved (+14) │ MTTR 2d 4h │ Open trend ▁▃▅▇
-//!  Bugs │ Detail │ Portfolio                               Tab switches
+//!  Bugs │ Detail │ Portfolio │ KPIs                        Tab switches
 //! ┏ the focused pane, full size ━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┓
 //! ┗━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┛
 //!  notice                          ? help  / search  f filter  s status  q quit
 //! ```
-//! Smaller than 60×16: a centred "terminal too small" message. Overlays are
-//! drawn last, over whichever layout is showing.
+//! The compact KPIs tab shows the wide pane's four figure columns two by two
+//! (`kpis::render_focused`), for drill-down. Smaller than 60×16: a centred
+//! "terminal too small" message. Overlays (the trends chart `t` among them)
+//! are drawn last, over whichever layout is showing.
 
 mod bug_detail;
 mod bug_table;
