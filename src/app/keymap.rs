@@ -110,7 +110,7 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[Code(KeyCode::Esc)],
         label: "Esc",
         action: Close,
-        help: "close a popup, or clear the search",
+        help: "close a popup, clear the search, or go back to the table",
     },
     Binding {
         keys: &[Char('/')],
