@@ -62,9 +62,16 @@ pub enum Command {
     #[command(after_help = "Examples:\n  ctodash seed --bugs 100000\n  \
         ctodash seed --bugs 1000000 --projects 1000 --reset\n  ctodash seed --seed 7 --reset")]
     Seed(SeedArgs),
-    /// Print the KPIs the dashboard shows
+    /// Print the KPIs the dashboard shows, or check them against limits
     #[command(
-        after_help = "Examples:\n  ctodash kpis\n  ctodash kpis --format json | jq .open_total"
+        after_help = "With --check, prints one line per check (the value, ok or FAIL) \
+        instead of the table and exits 3 when any check fails, 0 when all pass; an unknown KPI \
+        or a malformed check is a usage error (exit 2). A mean time to resolve with nothing \
+        resolved has no value, and its checks pass. KPI names are the keys of --format json \
+        (severities as open_critical, open_high, …) plus backlog_change_7d.\n\nExamples:\n  \
+        ctodash kpis\n  ctodash kpis --format json | jq .open_total\n  \
+        ctodash kpis --check 'sla_breached<=100' --check 'revenue_at_risk_daily<=50000'\n  \
+        # cron, hourly:  0 * * * *  ctodash kpis --check 'blockers<=10' || notify-oncall"
     )]
     Kpis(KpisArgs),
     /// List, show and change bugs
@@ -107,6 +114,41 @@ pub enum Command {
         ctodash doctor   # as that role: says viewer or editor"
     )]
     Grants(GrantsArgs),
+    /// Print a shell completion script (bash, zsh or fish)
+    #[command(after_help = "Examples:\n  \
+        ctodash completions bash > ~/.local/share/bash-completion/completions/ctodash\n  \
+        ctodash completions zsh > \"${fpath[1]}/_ctodash\"\n  \
+        ctodash completions fish > ~/.config/fish/completions/ctodash.fish")]
+    Completions(CompletionsArgs),
+    /// The private PostgreSQL cluster ctodash starts when it finds no server
+    #[command(subcommand)]
+    Db(DbCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Whether the private cluster is running: its data directory, port, socket and size
+    #[command(
+        after_help = "The private cluster lives in the data directory (--data-dir, \
+        CTODASH_DATA_DIR); it keeps running after the dashboard quits, so the next start is \
+        instant. `ctodash db stop` stops it.\n\nExamples:\n  ctodash db status\n  \
+        ctodash db status --data-dir /var/lib/ctodash"
+    )]
+    Status,
+    /// Stop the private cluster cleanly (says so when none is running)
+    #[command(
+        after_help = "Stops the server with `pg_ctl stop -m fast`: open sessions are \
+        disconnected and their transactions rolled back; committed data is safe. The next \
+        dashboard start finds the cluster stopped and starts it again.\n\nExamples:\n  \
+        ctodash db stop"
+    )]
+    Stop,
 }
 
 #[derive(Debug, Args)]
@@ -318,6 +360,13 @@ pub struct SeedArgs {
 pub struct KpisArgs {
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// NAME OP NUMBER, e.g. 'sla_breached<=100' (OP: < <= > >= ==); repeatable
+    #[arg(long = "check", value_name = "NAME OP NUMBER", value_parser = parse_check)]
+    pub checks: Vec<crate::domain::alert::Check>,
+}
+
+fn parse_check(expr: &str) -> Result<crate::domain::alert::Check, String> {
+    expr.parse()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

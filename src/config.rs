@@ -2,6 +2,7 @@
 //! later source overriding the earlier one.
 
 use crate::cli::GlobalArgs;
+use crate::domain::alert::{Alert, KpiName};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -20,6 +21,20 @@ pub struct FileConfig {
     pub refresh_seconds: Option<f64>,
     /// How many connections a dashboard may use at once while loading.
     pub pool_size: Option<i64>,
+    /// `[[alerts]]`: KPI thresholds the header marks (see `domain::alert`).
+    #[serde(default)]
+    pub alerts: Vec<AlertRule>,
+}
+
+/// One `[[alerts]]` entry as written; checked into a `domain::alert::Alert`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertRule {
+    pub kpi: String,
+    pub above: Option<rust_decimal::Decimal>,
+    pub below: Option<rust_decimal::Decimal>,
+    #[serde(default)]
+    pub bell: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -43,6 +58,7 @@ pub struct Config {
     /// Server-side time limits for this kind of work; `main` sets them per
     /// command (see `db::timeouts`).
     pub timeouts: crate::db::timeouts::Timeouts,
+    pub alerts: Vec<crate::domain::alert::Alert>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -55,7 +71,7 @@ pub enum ConfigError {
         source: std::io::Error,
     },
     #[error(
-        "the config file {path} is not valid: {message}. Valid keys are database_url, replica_url, user, read_only, data_dir, refresh_seconds and pool_size (see assets/config.example.toml)."
+        "the config file {path} is not valid: {message}. Valid keys are database_url, replica_url, user, read_only, data_dir, refresh_seconds, pool_size and [[alerts]] (see assets/config.example.toml)."
     )]
     Parse { path: PathBuf, message: String },
     #[error(
@@ -74,6 +90,33 @@ pub enum ConfigError {
         max: u32,
         default: u32,
     },
+    #[error(
+        "the config file {path} has a bad [[alerts]] entry (number {index}): {message}. An alert \
+         is kpi = \"NAME\" with above = N and/or below = N, and optionally bell = true."
+    )]
+    Alert {
+        path: PathBuf,
+        index: usize,
+        message: String,
+    },
+}
+
+fn alerts(path: Option<&Path>, rules: &[AlertRule]) -> Result<Vec<Alert>, ConfigError> {
+    let check = |r: &AlertRule| {
+        let kpi = r.kpi.parse::<KpiName>()?;
+        Alert::new(kpi, r.above, r.below, r.bell)
+    };
+    rules
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            check(r).map_err(|message| ConfigError::Alert {
+                path: path.map(Path::to_path_buf).unwrap_or_default(),
+                index: i + 1,
+                message,
+            })
+        })
+        .collect()
 }
 
 /// The dashboard's default `pool_size`: enough for the KPI, page, count and
@@ -130,7 +173,9 @@ pub fn load(
         (None, None, Some(n)) => pool_size(&n.to_string(), "the config file")?,
         (None, None, None) => DEFAULT_POOL_SIZE,
     };
+    let alerts = alerts(source.as_deref(), &file.alerts)?;
     Ok(Config {
+        alerts,
         database_url: args
             .database_url
             .clone()

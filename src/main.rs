@@ -7,6 +7,12 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Needs neither the config nor a database: a broken config must not
+    // break tab completion.
+    if let Some(Command::Completions(args)) = &cli.command {
+        commands::completions::run(args.shell);
+        return ExitCode::SUCCESS;
+    }
     if let Err(e) = color_eyre::install() {
         eprintln!("warning: could not install the error reporter: {e}");
     }
@@ -57,6 +63,8 @@ fn application_name(command: &Option<Command>) -> String {
         Some(Command::Snapshot(_)) => "snapshot",
         Some(Command::Doctor) => "doctor",
         Some(Command::Grants(_)) => "grants",
+        Some(Command::Completions(_)) => "completions",
+        Some(Command::Db(_)) => "db",
     };
     format!("ctodash {name}")
 }
@@ -77,6 +85,11 @@ async fn dispatch(cli: &Cli, cfg: &config::Config) -> Result<()> {
         Some(Command::Snapshot(args)) => commands::snapshot::run(cfg, args).await,
         Some(Command::Doctor) => commands::doctor::run(cfg).await,
         Some(Command::Grants(args)) => commands::grants::run(cfg, args).await,
+        Some(Command::Completions(args)) => {
+            commands::completions::run(args.shell);
+            Ok(())
+        }
+        Some(Command::Db(cmd)) => commands::cluster::run(cfg, cmd).await,
         None => ctodash::runtime::run(cfg).await,
     }
 }

@@ -47,6 +47,28 @@ pub struct BugFilter {
     /// Also match titles with a word close to `search` (trigram similarity), for
     /// typos. The dashboard turns this on when the exact search finds nothing.
     pub fuzzy: bool,
+    /// Only bugs opened or resolved in a window ending now (a KPI drill-down).
+    pub window: Option<Window>,
+}
+
+/// A time window relative to the moment the query runs, as the KPIs count
+/// it: (now − days, now]. Resolved means `resolved_at` is set, whatever the
+/// status now (the resolution summaries count it so).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Window {
+    Opened { days: u32 },
+    Resolved { days: u32 },
+    ResolvedEver,
+}
+
+impl Window {
+    pub fn label(self) -> String {
+        match self {
+            Window::Opened { days } => format!("opened in {days} days"),
+            Window::Resolved { days } => format!("resolved in {days} days"),
+            Window::ResolvedEver => "resolved".into(),
+        }
+    }
 }
 
 impl BugFilter {
@@ -73,6 +95,9 @@ impl BugFilter {
         }
         if self.sla_breached_only {
             parts.push("SLA breached".into());
+        }
+        if let Some(w) = self.window {
+            parts.push(w.label());
         }
         if !self.search.is_empty() {
             let approx = if self.fuzzy { "≈" } else { "" };

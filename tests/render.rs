@@ -546,3 +546,91 @@ fn the_header_names_a_replica_with_its_lag_and_a_full_server() {
     );
     assert!(!header.contains("unreachable"), "{header}");
 }
+
+/// Snapshots without colour, as NO_COLOR draws them: what the trends chart
+/// and the KPI cursor must make readable by shape alone.
+fn snap_mono(name: &str, app: &App, sizes: &[(u16, u16)]) {
+    for (w, h) in sizes {
+        let text = screen(&draw(app, *w, *h, &Theme::no_colour()));
+        insta::assert_snapshot!(format!("{name}_{w}x{h}_mono"), text);
+    }
+}
+
+const CHART_SIZES: [(u16, u16); 3] = [(80, 24), (160, 48), (200, 60)];
+
+#[test]
+fn trends_chart_has_axes_legend_and_markers_without_colour() {
+    for view in 0..ctodash::app::trends::VIEWS.len() {
+        let app = with_overlay(Overlay::Trends { view });
+        snap_mono(&format!("trends_{view}"), &app, &CHART_SIZES[..2]);
+        for (w, h) in CHART_SIZES {
+            let text = screen(&draw(&app, w, h, &Theme::no_colour()));
+            let chart = &ctodash::app::trends::VIEWS[view];
+            for needle in [chart.unit, "month", "2026-11", chart.series[0].name, "•"] {
+                assert!(text.contains(needle), "{needle:?} at {w}x{h}:\n{text}");
+            }
+            if chart.series.len() > 1 {
+                assert!(text.contains('+'), "second series marker at {w}x{h}");
+            }
+        }
+    }
+    let mut empty = with_overlay(Overlay::Trends { view: 0 });
+    empty.kpis.as_mut().unwrap().trend.clear();
+    let text = screen(&draw(&empty, 80, 24, &Theme::no_colour()));
+    assert!(text.contains("ctodash snapshot"), "{text}");
+}
+
+#[test]
+fn kpi_focus_shows_the_selected_figure_and_the_drill_down_is_labelled() {
+    let mut app = focused(Pane::Kpis);
+    app.kpi_cursor = ctodash::app::drill::FigureCursor { col: 1, row: 0 };
+    snap_mono("kpi_focus", &app, &[(80, 24), (200, 60)]);
+    // The selection is also drawn reversed, which NO_COLOR keeps.
+    let buf = draw(&app, 200, 60, &Theme::no_colour());
+    let reversed = |(x, y): &(u16, u16)| {
+        buf[(*x, *y)]
+            .modifier
+            .contains(ratatui::style::Modifier::REVERSED)
+    };
+    assert!(find(&buf, "SLA breached").iter().any(reversed));
+    assert!(!find(&buf, "Blockers").iter().any(reversed));
+
+    let mut drilled = app.clone();
+    update(
+        &mut drilled,
+        Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+    );
+    drilled.focus = Pane::Bugs;
+    let text = screen(&draw(&drilled, 80, 24, &Theme::no_colour()));
+    assert!(text.contains("KPI SLA breached ⇒"), "{text}");
+    assert!(text.contains("SLA breached (23)"), "{text}");
+}
+
+#[test]
+fn crossed_alerts_are_marked_in_the_header() {
+    use ctodash::app::alerting::{AlertState, evaluate};
+    use ctodash::domain::alert::{Alert, KpiName};
+    let mut app = sample_app(now());
+    let limit = |n: i64| Some(rust_decimal::Decimal::from(n));
+    app.alerts = vec![
+        AlertState::new(Alert::new(KpiName::SlaBreached, limit(20), None, true).unwrap()),
+        AlertState::new(Alert::new(KpiName::Blockers, limit(50), None, false).unwrap()),
+        AlertState::new(
+            Alert::new(KpiName::RevenueAtRiskDaily, limit(40_000), None, false).unwrap(),
+        ),
+    ];
+    evaluate(&mut app);
+    snap_mono("alerts", &app, &[(80, 24), (200, 60)]);
+    let wide = screen(&draw(&app, 200, 60, &Theme::no_colour()));
+    let header = wide.lines().next().unwrap();
+    assert!(
+        header.contains("⚑ SLA breached 23 > 20 · At risk / day $48,250 > 40000"),
+        "{header}"
+    );
+    assert!(!header.contains("Blockers"), "{header}");
+    let narrow = screen(&draw(&app, 80, 24, &Theme::no_colour()));
+    assert!(
+        narrow.lines().next().unwrap().contains("⚑ 2 alerts"),
+        "{narrow}"
+    );
+}

@@ -25,6 +25,9 @@ pub enum Action {
     Help,
     ClearFilters,
     ToggleAllStatuses,
+    Left,
+    Right,
+    Trends,
 }
 
 /// One row of the keymap: the keys, what they do, and where.
@@ -101,13 +104,13 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[Code(KeyCode::Enter)],
         label: "Enter",
         action: Open,
-        help: "open the selected bug's detail",
+        help: "open the selected bug's detail; on a project or a KPI figure, show its bugs",
     },
     Binding {
         keys: &[Code(KeyCode::Esc)],
         label: "Esc",
         action: Close,
-        help: "close a popup, or clear the search",
+        help: "close a popup, clear the search, or go back to the table",
     },
     Binding {
         keys: &[Char('/')],
@@ -162,6 +165,24 @@ pub const BINDINGS: &[Binding] = &[
         label: "?",
         action: Help,
         help: "show or hide this help",
+    },
+    Binding {
+        keys: &[Char('h'), Code(KeyCode::Left)],
+        label: "h / ←",
+        action: Left,
+        help: "KPI pane: previous column of figures; chart: previous chart",
+    },
+    Binding {
+        keys: &[Char('l'), Code(KeyCode::Right)],
+        label: "l / →",
+        action: Right,
+        help: "KPI pane: next column of figures; chart: next chart",
+    },
+    Binding {
+        keys: &[Char('t')],
+        label: "t",
+        action: Trends,
+        help: "full-screen chart of the monthly trends (1-4, ← → switch)",
     },
     Binding {
         keys: &[Char('q'), Ctrl('c')],

@@ -4,7 +4,7 @@
 //! screen over newer.
 
 use super::msg::{Command, Loaded, Part};
-use super::state::{App, Connection};
+use super::state::{App, Connection, Tone};
 use super::table_nav;
 use uuid::Uuid;
 
@@ -53,11 +53,20 @@ fn detail_wanted(app: &App, id: Uuid) -> bool {
 /// Applies a result; returns follow-up loads.
 pub fn on_loaded(app: &mut App, loaded: Loaded) -> Vec<Command> {
     app.connection = Connection::Up;
+    // Data on screen: whatever was being prepared for it is done.
+    if app
+        .notice
+        .as_ref()
+        .is_some_and(|n| n.tone == Tone::Progress)
+    {
+        app.notice = None;
+    }
     match loaded {
         Loaded::Kpis { ticket, kpis } => {
             if app.tickets.is_current(Part::Kpis, ticket) {
                 app.kpis = Some(kpis);
                 app.refreshed_at = Some(app.now);
+                super::alerting::evaluate(app);
             }
             vec![]
         }

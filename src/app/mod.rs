@@ -1,6 +1,8 @@
 //! The dashboard's state machine: messages in, state changes and commands out.
 //! No I/O here, so every behaviour is testable without a terminal or database.
 
+pub mod alerting;
+pub mod drill;
 pub mod editing;
 pub mod filtering;
 pub mod fixtures;
@@ -11,6 +13,7 @@ pub mod msg;
 pub mod state;
 pub mod table_nav;
 pub mod tickets;
+pub mod trends;
 pub mod update;
 
 pub use msg::{Command, Loaded, Msg, Page, Part, SaveOutcome};

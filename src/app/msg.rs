@@ -55,7 +55,8 @@ pub enum Msg {
         status: String,
     },
     Saved(SaveOutcome),
-    /// Something worth telling the user in the footer (e.g. first-run seeding).
+    /// Work under way, for the footer until the first data arrives (first-run
+    /// seeding).
     Notice(String),
 }
 

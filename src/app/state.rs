@@ -2,20 +2,23 @@
 
 use super::model::{BugDetail, BugRow, Count, KpiData, Me, ProjectRow};
 use crate::domain::BugStatus;
+use crate::domain::alert::KpiName;
 use crate::query::{BugQuery, PageAnchor};
 use chrono::{DateTime, Utc};
 
-/// The panes that take keyboard focus, in `Tab` order. (KPIs are read-only.)
+/// The panes that take keyboard focus, in `Tab` order. The KPI pane is
+/// focused to pick a figure and drill down to its bugs (`drill`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Pane {
     #[default]
     Bugs,
     Detail,
     Portfolio,
+    Kpis,
 }
 
 impl Pane {
-    pub const ORDER: [Pane; 3] = [Pane::Bugs, Pane::Detail, Pane::Portfolio];
+    pub const ORDER: [Pane; 4] = [Pane::Bugs, Pane::Detail, Pane::Portfolio, Pane::Kpis];
 
     pub fn next(self) -> Pane {
         let i = Self::ORDER.iter().position(|p| *p == self).unwrap_or(0);
@@ -32,6 +35,7 @@ impl Pane {
             Pane::Bugs => "Bugs",
             Pane::Detail => "Detail",
             Pane::Portfolio => "Portfolio",
+            Pane::Kpis => "KPIs",
         }
     }
 }
@@ -60,6 +64,8 @@ pub struct TableState {
     pub pending: Option<PageIntent>,
     /// How `rows[0]` was reached, so a refresh can reload the same window.
     pub anchor: Option<PageAnchor>,
+    /// The KPI whose bugs the filter was set to show (see `drill::active`).
+    pub drill: Option<KpiName>,
 }
 
 /// What to do with a page when it arrives.
@@ -229,6 +235,11 @@ pub enum Overlay {
         to: BugStatus,
     },
     Conflict(ConflictInfo),
+    /// The full-screen chart of the monthly rollups; `view` indexes
+    /// `trends::VIEWS`.
+    Trends {
+        view: usize,
+    },
 }
 
 /// The `f` menu: one line per filter dimension.
@@ -244,6 +255,9 @@ pub enum Tone {
     Info,
     Success,
     Error,
+    /// Work under way that ends when data arrives (first-run seeding): the
+    /// notice clears itself with the first load.
+    Progress,
 }
 
 /// The footer line: the outcome of the last action.
@@ -283,6 +297,12 @@ pub struct App {
     pub tickets: super::tickets::Tickets,
     /// Something changed since the last draw.
     pub dirty: bool,
+    /// The selected figure of the KPI pane.
+    pub kpi_cursor: super::drill::FigureCursor,
+    /// The configured `[[alerts]]` and whether each is crossed now.
+    pub alerts: Vec<super::alerting::AlertState>,
+    /// Ring the terminal bell at the next draw (an alert just crossed).
+    pub bell: bool,
 }
 
 impl App {
@@ -306,6 +326,9 @@ impl App {
             fatal: None,
             tickets: Default::default(),
             dirty: true,
+            kpi_cursor: Default::default(),
+            alerts: Vec::new(),
+            bell: false,
         }
     }
 

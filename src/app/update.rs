@@ -1,5 +1,6 @@
 //! `update(app, msg) -> commands`: every state change of the dashboard.
 
+use super::drill;
 use super::editing;
 use super::filtering;
 use super::keymap::{self, Action};
@@ -89,7 +90,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
         Msg::WorkerFailed { task, error } => worker_failed(app, &task, &error),
         Msg::Saved(outcome) => editing::on_saved(app, outcome),
         Msg::Notice(text) => {
-            notify(app, Tone::Info, text);
+            notify(app, Tone::Progress, text);
             vec![]
         }
     }
@@ -142,6 +143,9 @@ fn advance_clock(app: &mut App) -> Vec<Command> {
     };
     let moved = data.clock.advance(&mut data.kpis, app.now);
     app.dirty |= moved.changed;
+    if moved.changed {
+        super::alerting::evaluate(app);
+    }
     let mut cmds = vec![];
     if moved.expired && app.push_live && polls(app) {
         cmds.push(loads::kpis(app));
@@ -245,6 +249,7 @@ fn on_overlay_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
             filtering::on_search_key(app, key, input, previous)
         }
         Some(Overlay::Filter(menu)) => filtering::on_filter_key(app, key, menu),
+        Some(Overlay::Trends { view }) => super::trends::on_key(app, key, view),
         Some(overlay) => editing::on_edit_key(app, key, overlay),
         None => vec![],
     }
@@ -262,6 +267,10 @@ fn on_action(app: &mut App, action: Action) -> Vec<Command> {
         PageUp => move_selection(app, -(app.table.viewport.max(1) as isize)),
         PageDown => move_selection(app, app.table.viewport.max(1) as isize),
         Top => match app.focus {
+            Pane::Kpis => {
+                app.kpi_cursor = drill::column_end(app.kpi_cursor, true);
+                vec![]
+            }
             Pane::Bugs => follow_detail(app, table_nav::top),
             Pane::Detail => {
                 app.detail.scroll = 0;
@@ -273,6 +282,10 @@ fn on_action(app: &mut App, action: Action) -> Vec<Command> {
             }
         },
         Bottom => match app.focus {
+            Pane::Kpis => {
+                app.kpi_cursor = drill::column_end(app.kpi_cursor, false);
+                vec![]
+            }
             Pane::Bugs => follow_detail(app, table_nav::bottom),
             Pane::Detail => {
                 app.detail.scroll = app.detail.limit.max();
@@ -297,7 +310,7 @@ fn on_action(app: &mut App, action: Action) -> Vec<Command> {
                 app.table.query.filter.search.clear();
                 table_nav::requery(app)
             } else {
-                if app.focus == Pane::Detail {
+                if matches!(app.focus, Pane::Detail | Pane::Kpis) {
                     app.focus = Pane::Bugs;
                 }
                 vec![]
@@ -349,11 +362,25 @@ fn on_action(app: &mut App, action: Action) -> Vec<Command> {
             };
             table_nav::requery(app)
         }
+        Left | Right if app.focus == Pane::Kpis => {
+            let delta = if action == Left { -1 } else { 1 };
+            app.kpi_cursor = drill::step_cols(app.kpi_cursor, delta);
+            vec![]
+        }
+        Left | Right => {
+            app.dirty = false;
+            vec![]
+        }
+        Trends => super::trends::open(app),
     }
 }
 
 fn move_selection(app: &mut App, delta: isize) -> Vec<Command> {
     match app.focus {
+        Pane::Kpis => {
+            app.kpi_cursor = drill::step_rows(app.kpi_cursor, delta);
+            vec![]
+        }
         Pane::Bugs => follow_detail(app, |app| table_nav::move_by(app, delta)),
         Pane::Detail => {
             app.detail.scroll = app.detail.limit.step(app.detail.scroll, delta);
@@ -404,6 +431,7 @@ fn open(app: &mut App) -> Vec<Command> {
             }
             None => vec![],
         },
+        Pane::Kpis => drill::open(app),
         Pane::Detail => vec![],
     }
 }

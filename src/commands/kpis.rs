@@ -2,6 +2,7 @@ use crate::cli::{Format, KpisArgs};
 use crate::config::Config;
 use crate::db::{self, kpis::Kpis};
 use crate::domain::BugStatus;
+use crate::domain::alert::{Check, Outcome};
 use crate::format::{count, money};
 use chrono::Utc;
 use color_eyre::eyre::Result;
@@ -11,11 +12,59 @@ pub async fn run(cfg: &Config, args: &KpisArgs) -> Result<()> {
     let db = super::open_for_reading(cfg).await?;
     let mut conn = db.pool.acquire().await?;
     let kpis = db::kpis::load(&mut conn, Utc::now()).await?;
+    if !args.checks.is_empty() {
+        return checks(&kpis, &args.checks, args.format);
+    }
     match args.format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&kpis)?),
         Format::Table => print!("{}", table(&kpis)),
     }
     Ok(())
+}
+
+/// `--check`: one line (or JSON object) per check; exit 3 when any failed.
+fn checks(k: &Kpis, checks: &[Check], format: Format) -> Result<()> {
+    let outcomes: Vec<Outcome> = checks.iter().map(|c| c.evaluate(k)).collect();
+    let all_pass = outcomes.iter().all(|o| o.pass);
+    match format {
+        Format::Json => {
+            let items: Vec<_> = outcomes
+                .iter()
+                .map(|o| {
+                    serde_json::json!({
+                        "check": o.check.to_string(),
+                        "kpi": o.check.kpi.name(),
+                        "value": o.value.map(|v| v.to_string()),
+                        "pass": o.pass,
+                    })
+                })
+                .collect();
+            let doc = serde_json::json!({ "pass": all_pass, "checks": items });
+            println!("{}", serde_json::to_string_pretty(&doc)?);
+        }
+        Format::Table => print!("{}", check_lines(&outcomes)),
+    }
+    if all_pass {
+        Ok(())
+    } else {
+        Err(super::Finished { code: 3 }.into())
+    }
+}
+
+/// "ok    sla_breached<=100    value 87", aligned.
+pub fn check_lines(outcomes: &[Outcome]) -> String {
+    let exprs: Vec<String> = outcomes.iter().map(|o| o.check.to_string()).collect();
+    let w = exprs.iter().map(|e| e.chars().count()).max().unwrap_or(0);
+    let mut out = String::new();
+    for (o, expr) in outcomes.iter().zip(&exprs) {
+        let verdict = if o.pass { "ok" } else { "FAIL" };
+        let value = match o.value {
+            Some(v) => o.check.kpi.format_value(v),
+            None => "none (nothing resolved in the window)".into(),
+        };
+        let _ = writeln!(out, "{verdict:<5} {expr:<w$}  value {value}");
+    }
+    out
 }
 
 /// The KPI table for people: labels left, values right-aligned.

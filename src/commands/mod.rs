@@ -1,6 +1,8 @@
 //! The non-interactive subcommands, for people, scripts and cron.
 
 pub mod bugs;
+pub mod cluster;
+pub mod completions;
 pub mod doctor;
 pub mod grants;
 pub mod import;

@@ -1,5 +1,6 @@
 //! Pure business rules: no I/O, no sqlx, no ratatui. `now` is always passed in.
 
+pub mod alert;
 pub mod bug_number;
 pub mod cost;
 pub mod enums;

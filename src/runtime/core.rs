@@ -50,7 +50,13 @@ impl Core {
     pub fn start(cfg: &Config, listen: ListenConfig, push: bool) -> Core {
         let (tx, rx) = mpsc::unbounded_channel();
         let placeholder = Identity::ReadOnly(ReadOnlyReason::NotConnected);
-        let app = App::new(Utc::now(), placeholder, "connecting…".into());
+        let mut app = App::new(Utc::now(), placeholder, "connecting…".into());
+        app.alerts = cfg
+            .alerts
+            .iter()
+            .cloned()
+            .map(crate::app::alerting::AlertState::new)
+            .collect();
         let (ready_tx, ready) = oneshot::channel();
         let connecting = worker::spawn_guarded(
             tx.clone(),

@@ -41,6 +41,9 @@ pub async fn run(cfg: &Config) -> Result<()> {
                 guard.draw(|frame| crate::ui::render(frame, &core.app))?;
                 core.app.dirty = false;
             }
+            if std::mem::take(&mut core.app.bell) {
+                ring_bell();
+            }
             if core.app.should_quit {
                 return Ok(());
             }
@@ -59,6 +62,14 @@ pub async fn run(cfg: &Config) -> Result<()> {
         Some(fatal) if result.is_ok() => Err(Report::msg(fatal)),
         _ => result,
     }
+}
+
+/// BEL: the terminal beeps or flashes, as the user has it set up. A write
+/// that fails is not worth stopping the dashboard for.
+fn ring_bell() {
+    use std::io::Write;
+    let mut out = std::io::stdout();
+    let _ = out.write_all(b"\x07").and_then(|()| out.flush());
 }
 
 /// crossterm's blocking reader on its own thread, polling so it can stop.

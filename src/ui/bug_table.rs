@@ -116,10 +116,15 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: 
     let t = &app.table;
     let sort = t.query.sort;
     let arrow = if sort.descending() { "↓" } else { "↑" };
+    let drilled = crate::app::drill::active(app)
+        .map(|k| format!("KPI {} ⇒ ", k.label()))
+        .unwrap_or_default();
     let left = Line::from(vec![
         styled(" Bugs ", theme.title),
+        styled("· ", theme.text),
+        styled(drilled, theme.key),
         styled(
-            format!("· {} · ", clean(&t.query.filter.summary())),
+            format!("{} · ", clean(&t.query.filter.summary())),
             theme.text,
         ),
         styled(format!("{} {arrow} ", sort.key.label()), theme.key),

@@ -18,6 +18,7 @@ const HINTS: &[(&str, &str, u8)] = &[
     ("o", "sort", 7),
     ("s", "status", 3),
     ("r", "refresh", 8),
+    ("t", "trends", 9),
     ("?", "help", 0),
     ("q", "quit", 4),
 ];
@@ -36,7 +37,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         let mark = match n.tone {
             Tone::Success => "✓ ",
             Tone::Error => "✗ ",
-            Tone::Info => "",
+            Tone::Info | Tone::Progress => "",
         };
         let budget = total.saturating_sub(width("? help") + 3);
         let text = truncate(&format!(" {mark}{}", clean(&n.text)), budget).into_owned();

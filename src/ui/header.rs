@@ -5,6 +5,7 @@
 use super::text::{ago, clean, styled, truncate, width};
 use super::theme::Theme;
 use crate::app::state::{App, Connection, Identity, ReadOnlyReason};
+use crate::domain::alert::{Op, Outcome};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
@@ -20,8 +21,15 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let (right, right_style) = connection_text(app, theme, right_budget);
     let right_w = width(&right);
 
-    let left_budget = total.saturating_sub(fixed + right_w + 2);
+    let mut left_budget = total.saturating_sub(fixed + right_w + 2);
     let mut spans = vec![styled(APP_NAME, theme.app_name), styled(SEP, theme.muted)];
+    // A crossed alert is news: it goes before who and where.
+    let alerts = alert_text(app, left_budget / 2);
+    if !alerts.is_empty() {
+        left_budget = left_budget.saturating_sub(width(&alerts) + width(SEP));
+        spans.push(styled(alerts, theme.bad));
+        spans.push(styled(SEP, theme.muted));
+    }
     let (who, who_style) = identity_text(&app.identity, theme, left_budget);
     // A source cut to a few characters says nothing; leave it out instead.
     let room = left_budget.saturating_sub(width(&who) + width(SEP));
@@ -35,6 +43,33 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     // Two widgets rather than one padded line: the gap is never drawn.
     frame.render_widget(Line::from(spans), area);
     frame.render_widget(Line::from(styled(right, right_style)).right_aligned(), area);
+}
+
+/// "⚑ SLA breached 729 > 100 · At risk / day $52,000.00 > 50000", or
+/// shorter forms when that does not fit; empty when no alert is crossed.
+fn alert_text(app: &App, budget: usize) -> String {
+    let crossed: Vec<_> = crate::app::alerting::crossed(app).collect();
+    let Some(first) = crossed.first() else {
+        return String::new();
+    };
+    let one = |o: &Outcome| {
+        let dir = if o.check.op == Op::Le { ">" } else { "<" };
+        let value = o
+            .value
+            .map_or_else(String::new, |v| o.check.kpi.format_value(v));
+        format!("{} {value} {dir} {}", o.check.kpi.label(), o.check.limit)
+    };
+    let all: Vec<String> = crossed.iter().map(|o| one(o)).collect();
+    let n = crossed.len();
+    let mut variants = vec![format!("⚑ {}", all.join(" · "))];
+    if n > 1 {
+        variants.push(format!("⚑ {n} alerts: {}", one(first)));
+        variants.push(format!("⚑ {n} alerts"));
+    } else {
+        variants.push(format!("⚑ {}", first.check.kpi.label()));
+    }
+    variants.push(format!("⚑ {n}"));
+    pick(&variants, budget.max(width("⚑ 99")))
 }
 
 fn identity_text(

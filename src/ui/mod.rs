@@ -25,13 +25,15 @@
 //!  ! 14 SLA breached (3 deferred) │ SLA met 94.37% · 30 d 91.25%
 //!  At risk $12.5K/day ($375K/mo) │ Valuation $48.2M │ ARR $9.1M │ Infra $8.4K/mo
 //!  7 days +312 opened / −298 resolved (+14) │ MTTR 2d 4h │ Open trend ▁▃▅▇
-//!  Bugs │ Detail │ Portfolio                               Tab switches
+//!  Bugs │ Detail │ Portfolio │ KPIs                        Tab switches
 //! ┏ the focused pane, full size ━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┓
 //! ┗━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┛
 //!  notice                          ? help  / search  f filter  s status  q quit
 //! ```
-//! Smaller than 60×16: a centred "terminal too small" message. Overlays are
-//! drawn last, over whichever layout is showing.
+//! The compact KPIs tab shows the wide pane's four figure columns two by two
+//! (`kpis::render_focused`), for drill-down. Smaller than 60×16: a centred
+//! "terminal too small" message. Overlays (the trends chart `t` among them)
+//! are drawn last, over whichever layout is showing.
 
 mod bug_detail;
 mod bug_table;
@@ -44,6 +46,7 @@ mod popup;
 mod portfolio;
 mod text;
 pub mod theme;
+mod trends_chart;
 
 use crate::app::state::{App, Pane};
 use ratatui::Frame;
@@ -88,6 +91,9 @@ pub fn render_with(frame: &mut Frame, app: &App, theme: &Theme) {
     if let Some(r) = l.portfolio {
         portfolio::render(frame, r, app, theme, focus(Pane::Portfolio));
     }
+    if let Some(r) = l.figures {
+        kpis::render_focused(frame, r, app, theme);
+    }
     footer::render(frame, l.foot, app, theme);
     popup::render(frame, l.body, l.table.unwrap_or(l.body), app, theme);
 }
@@ -112,6 +118,8 @@ struct Areas {
     table: Option<Rect>,
     detail: Option<Rect>,
     portfolio: Option<Rect>,
+    /// The compact layout's KPIs tab: the figures to drill down from.
+    figures: Option<Rect>,
     foot: Rect,
 }
 
@@ -145,6 +153,7 @@ fn layout(area: Rect, focus: Pane) -> Option<Areas> {
             table: Some(table),
             detail: Some(detail),
             portfolio: Some(bottom),
+            figures: None,
             foot,
         });
     }
@@ -163,6 +172,7 @@ fn layout(area: Rect, focus: Pane) -> Option<Areas> {
         table: only(Pane::Bugs),
         detail: only(Pane::Detail),
         portfolio: only(Pane::Portfolio),
+        figures: only(Pane::Kpis),
         foot,
     })
 }

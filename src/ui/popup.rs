@@ -36,6 +36,7 @@ pub fn render(frame: &mut Frame, area: Rect, table: Rect, app: &App, theme: &The
             message(frame, area, " Saving ", text, Line::default(), theme);
         }
         Overlay::Conflict(info) => conflict(frame, area, info, theme),
+        Overlay::Trends { view } => super::trends_chart::render(frame, area, app, *view, theme),
     }
 }
 

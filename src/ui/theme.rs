@@ -179,7 +179,7 @@ impl Theme {
 
     pub fn tone(&self, tone: Tone) -> Style {
         match tone {
-            Tone::Info => self.text,
+            Tone::Info | Tone::Progress => self.text,
             Tone::Success => self.good,
             Tone::Error => self.bad,
         }

@@ -66,6 +66,7 @@ pub fn parse_query(args: &BugsListArgs) -> Result<BugQuery> {
             sla_breached_only: args.sla_breached,
             search: text(&args.search).unwrap_or_default(),
             fuzzy: false,
+            window: None,
         },
         sort: parse_sort(&args.sort)?,
     })

@@ -1,7 +1,7 @@
 //! The filters as SQL, user text bound: the WHERE clause the page and the count share.
 
 use crate::domain::{BugStatus, Severity};
-use crate::query::BugFilter;
+use crate::query::{BugFilter, Window};
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, Postgres, QueryBuilder};
 
@@ -100,6 +100,21 @@ pub(super) fn push_filters(qb: &mut QueryBuilder<Postgres>, f: &BugFilter, now: 
              AND b.sla_due_at < ",
         )
         .push_bind(now);
+    }
+    if let Some(window) = f.window {
+        // The same bounds as the KPI engine's counts (db::kpis).
+        let (column, days) = match window {
+            Window::Opened { days } => ("b.created_at", Some(days)),
+            Window::Resolved { days } => ("b.resolved_at", Some(days)),
+            Window::ResolvedEver => ("b.resolved_at", None),
+        };
+        qb.push(format!(" AND {column} IS NOT NULL"));
+        if let Some(days) = days {
+            qb.push(format!(" AND {column} > "))
+                .push_bind(now - chrono::Duration::days(i64::from(days)))
+                .push(format!(" AND {column} <= "))
+                .push_bind(now);
+        }
     }
     let search = f.search.trim();
     if !search.is_empty() {

@@ -46,7 +46,7 @@ impl Cluster {
     }
 
     /// `pg_ctl status`; when running, the port from `postmaster.pid`.
-    async fn running_port(&self) -> Result<Option<u16>, DiscoveryError> {
+    pub async fn running_port(&self) -> Result<Option<u16>, DiscoveryError> {
         if !self.pgdata().join("PG_VERSION").is_file() {
             return Ok(None);
         }

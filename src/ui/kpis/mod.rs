@@ -10,8 +10,9 @@ pub use compact::{compact_lines, render_compact};
 
 use super::text::{kv, styled, utc};
 use super::theme::{BLOCKER_MARK, BREACH_MARK, Theme};
+use crate::app::drill::{FigureCursor, drill};
 use crate::app::model::KpiData;
-use crate::app::state::App;
+use crate::app::state::{App, Pane};
 use crate::domain::{BugStatus, Severity, format_duration_short};
 use crate::format::{count as n, money, money_short};
 use chrono::TimeDelta;
@@ -27,6 +28,8 @@ const SLA_W: u16 = 30;
 const FLOW_W: u16 = 28;
 const MONEY_W: u16 = 31;
 const STATUS_W: u16 = 24;
+/// The four figure columns of [`GRID`], in order.
+const FIGURE_WIDTHS: [u16; 4] = [OPEN_W, SLA_W, FLOW_W, MONEY_W];
 /// Below this the sparklines say nothing (label 16 + value 9 + bars).
 const TRENDS_MIN_W: u16 = 40;
 
@@ -38,18 +41,20 @@ pub fn wide_height(term_h: u16) -> u16 {
 
 /// Bordered pane for the wide layout.
 pub fn render_wide(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let mut block = Block::bordered()
-        .border_style(theme.border)
-        .title(styled(" KPIs ", theme.title));
-    if let Some(k) = &app.kpis {
-        block = block.title_top(
-            Line::from(styled(
-                format!(" as of {} ", utc(k.kpis.refreshed_at)),
-                theme.muted,
-            ))
-            .right_aligned(),
-        );
-    }
+    let focused = app.focus == Pane::Kpis;
+    let as_of = app.kpis.as_ref().map_or_else(Line::default, |k| {
+        Line::from(styled(
+            format!(" as of {} ", utc(k.kpis.refreshed_at)),
+            theme.muted,
+        ))
+    });
+    let block = crate::ui::pane_block(
+        theme,
+        focused,
+        area.width,
+        title(app, theme, focused),
+        as_of,
+    );
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let Some(k) = &app.kpis else {
@@ -57,25 +62,16 @@ pub fn render_wide(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         return;
     };
     let (show_status, show_trends) = extras(inner);
-    let mut widths = vec![OPEN_W, SLA_W, FLOW_W, MONEY_W];
+    let mut widths = FIGURE_WIDTHS.to_vec();
     if show_status {
         widths.push(STATUS_W);
     }
     let mut constraints: Vec<Constraint> = widths.iter().map(|w| Constraint::Length(*w)).collect();
     constraints.push(Constraint::Fill(1));
     let areas = Layout::horizontal(constraints).split(inner);
-    column(
-        frame,
-        areas[0],
-        open_lines(k, theme, areas[0].width),
-        theme,
-        false,
-    );
-    let cols: [LinesFn; 3] = [sla_lines, flow_lines, money_lines];
-    for (area, lines) in areas[1..4].iter().zip(cols) {
-        // Rule and padding on the left, one blank before the next rule.
-        let w = area.width.saturating_sub(3);
-        column(frame, *area, lines(k, theme, w), theme, true);
+    let cursor = focused.then_some(app.kpi_cursor);
+    for (col, area) in areas[..4].iter().enumerate() {
+        figure_column(frame, *area, k, theme, col, cursor, col > 0);
     }
     if show_status {
         let area = areas[4];
@@ -84,6 +80,111 @@ pub fn render_wide(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
     if show_trends {
         trends::trends(frame, areas[areas.len() - 1], &k.trend, theme);
+    }
+}
+
+/// The pane's title; while focused it names the selected figure, so the
+/// selection reads without colour too.
+fn title(app: &App, theme: &Theme, focused: bool) -> Line<'static> {
+    let mut spans = vec![styled(" KPIs ", theme.title)];
+    if focused {
+        let kpi = app.kpi_cursor.kpi();
+        spans.push(styled(format!("· ▶ {} ", kpi.label()), theme.key));
+        if let Some(d) = drill(kpi) {
+            spans.push(styled(format!("· Enter: {} ", d.shows), theme.muted));
+        }
+    }
+    Line::from(spans)
+}
+
+/// Column `col` of [`GRID`] (the first without a rule on its left), the
+/// cursor's figure highlighted.
+fn figure_column(
+    frame: &mut Frame,
+    area: Rect,
+    k: &KpiData,
+    theme: &Theme,
+    col: usize,
+    cursor: Option<FigureCursor>,
+    rule: bool,
+) {
+    let w = if rule {
+        area.width.saturating_sub(3)
+    } else {
+        area.width
+    };
+    let columns: [LinesFn; 4] = [open_lines, sla_lines, flow_lines, money_lines];
+    let mut lines = columns[col](k, theme, w);
+    if let Some(cur) = cursor.filter(|c| c.col == col)
+        && let Some(line) = lines.get_mut(cur.row)
+    {
+        for span in &mut line.spans {
+            span.style = span.style.patch(theme.selected_row);
+        }
+    }
+    column(frame, area, lines, theme, rule);
+}
+
+/// The figure grid as a pane of its own (the compact layout's KPIs tab): the
+/// four columns two by two, or the cursor's column alone when that does not
+/// fit.
+pub fn render_focused(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let (border, kind) = theme.border_for(true);
+    let block = Block::bordered()
+        .border_type(kind)
+        .border_style(border)
+        .title(title(app, theme, false))
+        .title_bottom(
+            Line::from(vec![
+                styled(" ←↑↓→", theme.key),
+                styled(" choose  ", theme.muted),
+                styled("Enter", theme.key),
+                styled(" show its bugs ", theme.muted),
+            ])
+            .right_aligned(),
+        );
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let Some(k) = &app.kpis else {
+        frame.render_widget(Paragraph::new(styled("loading…", theme.muted)), inner);
+        return;
+    };
+    let cur = app.kpi_cursor;
+    let kpi = cur.kpi();
+    let about = drill(kpi).map_or_else(String::new, |d| format!("Enter: {}", d.shows));
+    let [grid, _, chosen] = inner.layout(&Layout::vertical([
+        Constraint::Fill(1),
+        Constraint::Length(u16::from(inner.height > 8)),
+        Constraint::Length(2),
+    ]));
+    frame.render_widget(
+        Paragraph::new(vec![
+            Line::from(styled(format!("▶ {}", kpi.label()), theme.key)),
+            Line::from(styled(about, theme.muted)),
+        ])
+        .wrap(ratatui::widgets::Wrap { trim: true }),
+        chosen,
+    );
+    let pair_w = |a: usize| FIGURE_WIDTHS[a] + FIGURE_WIDTHS[a + 1];
+    let fits_2x2 = grid.width >= pair_w(0).max(pair_w(2)) && grid.height >= 12;
+    if !fits_2x2 {
+        let w = FIGURE_WIDTHS[cur.col].min(grid.width);
+        let area = Rect { width: w, ..grid };
+        figure_column(frame, area, k, theme, cur.col, Some(cur), false);
+        return;
+    }
+    let [top, bottom] = grid.layout(&Layout::vertical([
+        Constraint::Length(6),
+        Constraint::Length(6),
+    ]));
+    for (row_area, first) in [(top, 0), (bottom, 2)] {
+        let [a, b, _] = row_area.layout(&Layout::horizontal([
+            Constraint::Length(FIGURE_WIDTHS[first]),
+            Constraint::Length(FIGURE_WIDTHS[first + 1]),
+            Constraint::Fill(1),
+        ]));
+        figure_column(frame, a, k, theme, first, Some(cur), false);
+        figure_column(frame, b, k, theme, first + 1, Some(cur), true);
     }
 }
 
