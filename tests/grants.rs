@@ -97,7 +97,8 @@ async fn a_viewer_reads_and_cannot_write() {
     );
     assert!(
         write.contains(&format!(
-            "GRANT UPDATE (status) ON bugs TO {};",
+            "GRANT UPDATE (status, severity, assigned_to, is_blocker, title, project_id, \
+             estimated_hours, actual_hours, description) ON bugs TO {};",
             viewer.name
         )),
         "{write}"
@@ -193,8 +194,16 @@ async fn an_editor_saves_edits_and_nothing_more() {
     for sql in [
         "DELETE FROM bugs",
         "TRUNCATE bugs",
-        "UPDATE bugs SET title = 'x'",
-        "INSERT INTO bugs (bug_number, title, severity) VALUES ('BUG-9', 'x', 'low')",
+        "UPDATE bugs SET version = 1",
+        "UPDATE bugs SET sla_hours = 1",
+        "UPDATE bugs SET created_at = now() - interval '1 year'",
+        "INSERT INTO bugs (bug_number, title, severity, created_at) \
+         VALUES ('BUG-9', 'x', 'low', '2000-01-01')",
+        "INSERT INTO bug_comments (bug_id, body, created_at) \
+         SELECT id, 'x', '2000-01-01' FROM bugs LIMIT 1",
+        "UPDATE bug_comments SET body = 'x'",
+        "DELETE FROM bug_comments",
+        "SELECT setval('bug_number_seq', 1)",
         "INSERT INTO bug_history (bug_id, field_changed) SELECT id, 'status' FROM bugs LIMIT 1",
         "UPDATE bug_stats SET bug_count = 0",
         "DELETE FROM audit_log",
