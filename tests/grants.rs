@@ -51,6 +51,7 @@ async fn footprint(db: &TestDb) -> Vec<i64> {
         "SELECT coalesce(sum(version), 0)::bigint FROM bugs",
         "SELECT coalesce(sum(bug_count), 0)::bigint FROM bug_stats",
         "SELECT count(*) FROM bugs",
+        "SELECT count(*) FROM bug_comments",
     ] {
         out.push(count(db, sql).await);
     }
@@ -86,6 +87,27 @@ async fn a_viewer_reads_and_cannot_write() {
             "ctodash doctor",
         ],
     );
+
+    // Nor any other edit: fields, a new bug, a comment.
+    for args in [
+        vec![
+            "bugs",
+            "set",
+            &bug,
+            "--severity",
+            "critical",
+            "--title",
+            "x",
+        ],
+        vec!["bugs", "new", "--title", "Crash", "--severity", "low"],
+        vec!["bugs", "comment", &bug, "hello"],
+    ] {
+        let mut args = args.clone();
+        args.extend(["--user", DEMO_CTO_EMAIL]);
+        cli.run(&args)
+            .await
+            .fails_with(1, &["may not make this change", "nothing was written"]);
+    }
 
     let run = cli.run(&["doctor", "--user", DEMO_CTO_EMAIL]).await;
     assert!(line(&run, "role").contains("is a viewer"), "{}", run.stdout);
@@ -186,6 +208,60 @@ async fn an_editor_saves_edits_and_nothing_more() {
         "the summary trigger wrote as the owner"
     );
 
+    // Every other edit an editor makes: fields, a new bug, a comment.
+    let before = footprint(&db).await;
+    let assignee: String = sqlx::query_scalar("SELECT email FROM users ORDER BY email LIMIT 1")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    let project: String = sqlx::query_scalar("SELECT name FROM projects ORDER BY name LIMIT 1")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    let user = ["--user", DEMO_CTO_EMAIL];
+    let mut set = vec![
+        "bugs",
+        "set",
+        &bug,
+        "--severity",
+        "critical",
+        "--assignee",
+        &assignee,
+        "--blocker",
+        "true",
+        "--title",
+        "Edited by an editor",
+        "--project",
+        &project,
+        "--estimated-hours",
+        "3",
+        "--actual-hours",
+        "1.5",
+        "--description",
+        "text",
+    ];
+    set.extend(user);
+    cli.run(&set).await.ok();
+    let mut new = vec![
+        "bugs",
+        "new",
+        "--title",
+        "Made by an editor",
+        "--severity",
+        "low",
+    ];
+    new.extend(user);
+    let number = cli.run(&new).await.ok().stdout;
+    assert!(number.starts_with("BUG-"), "{number}");
+    let mut comment = vec!["bugs", "comment", &bug, "An editor's note"];
+    comment.extend(user);
+    cli.run(&comment).await.ok();
+    let after = footprint(&db).await;
+    assert_eq!(after[1] - before[1], 3, "three audit rows");
+    assert_eq!(after[4] - before[4], 1, "one new bug");
+    assert_eq!(after[5] - before[5], 1, "one comment");
+    assert!(after[0] - before[0] >= 5, "history of the edited fields");
+
     // Nothing beyond the edit: no deletes, truncates, other columns, or
     // writes to the tables the triggers keep.
     let mut conn = PgConnection::connect_with(&db.options_as(&editor.name))
@@ -209,6 +285,8 @@ async fn an_editor_saves_edits_and_nothing_more() {
         "DELETE FROM audit_log",
         "INSERT INTO audit_log (action, entity_type, created_at) VALUES ('x', 'y', '2000-01-01')",
         "INSERT INTO import_logs (source) VALUES ('csv')",
+        "INSERT INTO users (email, name) VALUES ('x@y.z', 'x')",
+        "UPDATE projects SET name = 'x'",
     ] {
         let e = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
             .execute(&mut conn)
