@@ -54,6 +54,12 @@ pub enum Msg {
     ServerFull {
         status: String,
     },
+    /// How full the server is, asked on a connection still open once a new
+    /// one was refused (see `db::capacity::usage`).
+    ServerUsage {
+        in_use: i64,
+        max: i64,
+    },
     Saved(SaveOutcome),
     /// Something worth telling the user in the footer (e.g. first-run seeding).
     Notice(String),

@@ -144,9 +144,7 @@ async fn prepare(cfg: &Config, tx: &UnboundedSender<Msg>) -> Result<Session> {
 
     let me = who_am_i(cfg, &database.pool).await?;
     // Remembered for the day the server is full and cannot be asked.
-    if let Ok(mut conn) = database.pool.acquire().await {
-        let _ = crate::db::capacity::usage(&mut conn).await;
-    }
+    let _ = crate::db::capacity::usage(&database.pool).await;
     let source = database.found.display.clone();
     Ok(match me {
         Ok(me) => Session {
@@ -218,9 +216,7 @@ async fn prepare_replica(cfg: &Config, url: &str) -> Result<Session> {
     if let Some(warning) = replica.warning() {
         tracing::warn!("{warning}");
     }
-    if let Ok(mut conn) = replica.pool.acquire().await {
-        let _ = crate::db::capacity::usage(&mut conn).await;
-    }
+    let _ = crate::db::capacity::usage(&replica.pool).await;
     let source = format!("replica {}", replica.display);
     let me = who_am_i(cfg, &replica.pool).await?;
     Ok(match me {
