@@ -69,7 +69,7 @@ fn parse_args() -> Args {
 async fn team(quick: bool) {
     let mut opts = bench::team::TeamOptions::full();
     if quick {
-        opts.viewers = vec![10];
+        opts.viewers = vec![10, 50];
         opts.idle = Duration::from_secs(20);
         opts.replica_viewers = 5;
     }

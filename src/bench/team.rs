@@ -91,7 +91,7 @@ const NAME: &str = "ctodash bench";
 pub async fn run(opts: &TeamOptions) -> Result<TeamReport> {
     let most = opts.viewers.iter().copied().max().unwrap_or(1) as i64;
     // Room for the old behaviour's four connections a viewer.
-    let max_connections = (most * 4 + 20).max(100);
+    let max_connections = (most * 5 + 20).max(100);
     let server = PrivateServer::start(&format!(
         "max_connections = {max_connections}\nsuperuser_reserved_connections = 3\n"
     ))
@@ -182,6 +182,8 @@ async fn measure(
         .map(|i| spawn_headless(&viewer(server.url(), None, format!("{prefix}{i}")), listen))
         .collect();
     wait_all_loaded(&mut viewers).await?;
+    // Today's pools let go first; the old pool's idle connections come after.
+    tokio::time::sleep(opts.settle).await;
     let old_pools: Vec<JoinHandle<()>> = match mode {
         Mode::Ours => vec![],
         Mode::Before => {
@@ -193,7 +195,6 @@ async fn measure(
             held
         }
     };
-    tokio::time::sleep(opts.settle).await;
 
     let mut admin = PgConnection::connect_with(&server.cluster.connect_options("postgres")).await?;
     let idle_connections = count_named(&mut admin, &prefix).await?;
