@@ -4,7 +4,8 @@
 //! `--reseed`, `--output BENCHMARKS.md`, `--db-prefix ctodash_bench`
 //! (databases are `<prefix>_<bugs>`), `--quick` (small scales, few
 //! iterations, no idle-cost minute), `--only import` (just the CSV import
-//! figures: rate and the reader's worst wait; no dashboard process). The database server is found like the
+//! figures: rate and the reader's worst wait; no dashboard process), `--only team`
+//! (just the team section: many headless dashboards on one private server). The database server is found like the
 //! tests find it (DATABASE_URL, else the local server or a private cluster).
 
 #[path = "../tests/common/pty.rs"]
@@ -61,6 +62,25 @@ fn parse_args() -> Args {
         output,
         idle_seconds,
     }
+}
+
+/// `--only team`: the team section alone (src/bench/team.rs), spliced into
+/// BENCHMARKS.md.
+async fn team(quick: bool) {
+    let mut opts = bench::team::TeamOptions::full();
+    if quick {
+        opts.viewers = vec![10, 50];
+        opts.idle = Duration::from_secs(20);
+        opts.replica_viewers = 5;
+    }
+    let report = bench::team::run(&opts).await.expect("team benchmark");
+    let date = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let section = bench::team::markdown(&report, &date);
+    println!("{section}");
+    let doc = std::fs::read_to_string("BENCHMARKS.md").unwrap_or_default();
+    std::fs::write("BENCHMARKS.md", bench::team::splice(&doc, &section))
+        .expect("write BENCHMARKS.md");
+    eprintln!("[bench] wrote the team section of BENCHMARKS.md");
 }
 
 fn url(o: &PgConnectOptions) -> String {
@@ -211,6 +231,9 @@ fn machine() -> String {
 
 #[tokio::main]
 async fn main() {
+    if std::env::args().any(|a| a == "team") {
+        return team(std::env::args().any(|a| a == "--quick")).await;
+    }
     let args = parse_args();
     let started = Instant::now();
     let mut results: Vec<(ScaleReport, PgConnectOptions)> =
@@ -281,6 +304,12 @@ async fn main() {
     if let Ok(notes) = std::fs::read_to_string("benches/notes.md") {
         doc.push('\n');
         doc.push_str(&notes);
+    }
+    if let Some(team) = std::fs::read_to_string(&args.output)
+        .ok()
+        .and_then(|old| bench::team::section_of(&old).map(str::to_string))
+    {
+        doc = bench::team::splice(&doc, &team);
     }
     std::fs::write(&args.output, doc).expect("write the report");
     eprintln!("[bench] wrote {}", args.output);

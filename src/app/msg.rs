@@ -54,6 +54,12 @@ pub enum Msg {
     ServerFull {
         status: String,
     },
+    /// How full the server is, asked on a connection still open once a new
+    /// one was refused (see `db::capacity::usage`).
+    ServerUsage {
+        in_use: i64,
+        max: i64,
+    },
     Saved(SaveOutcome),
     /// Work under way, for the footer until the first data arrives (first-run
     /// seeding).

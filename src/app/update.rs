@@ -81,10 +81,33 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
                 Connection::Down { since, .. } | Connection::Full { since, .. } => *since,
                 _ => app.now,
             };
+            // A count asked on an open connection (`Msg::ServerUsage`) says
+            // more than a refusal: kept until the next count replaces it.
+            let status = match &app.connection {
+                Connection::Full { status: known, .. }
+                    if crate::db::capacity::is_server_status(known)
+                        && crate::db::capacity::is_server_status(&status) =>
+                {
+                    known.clone()
+                }
+                _ => status,
+            };
             app.connection = Connection::Full { since, status };
             app.table.loading = false;
             app.table.pending = None;
             app.tickets.invalidate(Part::Page);
+            vec![]
+        }
+        Msg::ServerUsage { in_use, max } => {
+            // Late answers (the server has room again) change nothing.
+            if let Connection::Full { status, .. } = &mut app.connection
+                && crate::db::capacity::is_server_status(status)
+            {
+                *status = crate::db::capacity::status(
+                    &crate::db::capacity::Full::Server { reserved: false },
+                    Some((in_use, max)),
+                );
+            }
             vec![]
         }
         Msg::WorkerFailed { task, error } => worker_failed(app, &task, &error),

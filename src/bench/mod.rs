@@ -7,6 +7,7 @@ pub mod figures;
 mod import;
 pub mod report;
 pub mod stats;
+pub mod team;
 
 use crate::db::testing;
 use crate::seed::{self, SeedOptions};

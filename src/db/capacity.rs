@@ -4,7 +4,6 @@
 //! `CONNECTION LIMIT` is reached. Both are told apart from "unreachable", and
 //! both say what to do.
 
-use sqlx::PgConnection;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 /// SQLSTATE `too_many_connections`.
@@ -13,11 +12,16 @@ pub const TOO_MANY_CONNECTIONS: &str = "53300";
 /// Which limit refused the connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Full {
-    /// The server's `max_connections` (or the non-reserved part of it).
-    Server,
+    /// The server's `max_connections`: every slot taken ("sorry, too many
+    /// clients already"), or all but the ones reserved for superusers
+    /// (`reserved`: "remaining connection slots are reserved…").
+    Server { reserved: bool },
     /// The role's `CONNECTION LIMIT`.
     Role { role: String },
 }
+
+/// How the server-full state starts, whatever numbers follow.
+pub const SERVER_FULL: &str = "the database has no free connections";
 
 /// The limit behind a server message with SQLSTATE 53300.
 pub fn classify(code: Option<&str>, message: &str) -> Option<Full> {
@@ -30,7 +34,9 @@ pub fn classify(code: Option<&str>, message: &str) -> Option<Full> {
         .map(|r| r.trim().trim_matches('"').to_string());
     Some(match role {
         Some(role) => Full::Role { role },
-        None => Full::Server,
+        None => Full::Server {
+            reserved: message.contains("reserved"),
+        },
     })
 }
 
@@ -40,34 +46,49 @@ pub fn full_of(e: &sqlx::Error) -> Option<Full> {
     classify(db.code().as_deref(), db.message())
 }
 
-/// The server's `max_connections` as last seen on a successful connection:
-/// a full server cannot be asked.
+/// The server's `max_connections` and `superuser_reserved_connections` as
+/// last seen on a successful connection: a refused connection cannot ask.
 static LAST_MAX: AtomicU32 = AtomicU32::new(0);
+static LAST_RESERVED: AtomicU32 = AtomicU32::new(0);
 
-pub fn remember_max(max: u32) {
+pub fn remember_limits(max: u32, reserved: u32) {
     LAST_MAX.store(max, Ordering::Relaxed);
+    LAST_RESERVED.store(reserved, Ordering::Relaxed);
 }
 
-pub fn remembered_max() -> Option<u32> {
-    Some(LAST_MAX.load(Ordering::Relaxed)).filter(|m| *m > 0)
+/// `(max_connections, superuser_reserved_connections)`, if ever seen.
+pub fn remembered_limits() -> Option<(u32, u32)> {
+    let max = LAST_MAX.load(Ordering::Relaxed);
+    (max > 0).then(|| (max, LAST_RESERVED.load(Ordering::Relaxed)))
 }
 
-/// How many connections the server holds, and how many it allows; also
-/// remembers the allowance for when the server is full.
-pub async fn usage(conn: &mut PgConnection) -> sqlx::Result<(i64, i64)> {
-    let (n, m): (i64, i64) = sqlx::query_as(
-        "SELECT (SELECT count(*) FROM pg_stat_activity), \
-                current_setting('max_connections')::bigint",
-    )
-    .fetch_one(conn)
-    .await?;
-    remember_max(u32::try_from(m).unwrap_or(0));
+/// The connections `max_connections` limits: client backends. Counted by
+/// `datid`, which every role sees for every session (`backend_type` is
+/// hidden from ordinary roles for other roles' sessions); background
+/// processes and replication senders have none and slots of their own.
+/// Autovacuum and parallel workers have slots of their own too: left out
+/// where the role may see what they are.
+const USAGE: &str = "SELECT (SELECT count(*) FROM pg_stat_activity \
+                             WHERE datid IS NOT NULL \
+                               AND coalesce(backend_type, 'client backend') = 'client backend'), \
+                            current_setting('max_connections')::bigint, \
+                            current_setting('superuser_reserved_connections')::bigint";
+
+/// How many connections the server holds, and how many it allows (one
+/// statement, on a connection already open); also remembers the limits for
+/// when the server is full and a fresh connection cannot ask.
+pub async fn usage<'c, E>(conn: E) -> sqlx::Result<(i64, i64)>
+where
+    E: sqlx::PgExecutor<'c>,
+{
+    let (n, m, r): (i64, i64, i64) = sqlx::query_as(USAGE).fetch_one(conn).await?;
+    remember_limits(u32::try_from(m).unwrap_or(0), u32::try_from(r).unwrap_or(0));
     Ok((n, m))
 }
 
 /// The dashboard's words for the state: with the count when a connection
-/// still open could ask, else with the allowance remembered from the last
-/// successful connection, else without numbers.
+/// still open could ask (`usage`); else what the refusal itself tells, with
+/// the limits remembered from the last successful connection.
 pub fn status(full: &Full, usage: Option<(i64, i64)>) -> String {
     match full {
         Full::Role { role } => {
@@ -75,14 +96,28 @@ pub fn status(full: &Full, usage: Option<(i64, i64)>) -> String {
                 "the role {role} may open no more connections (its connection limit is reached)"
             )
         }
-        Full::Server => match (usage, remembered_max()) {
-            (Some((n, m)), _) => {
-                format!("the database has no free connections ({n} of {m} in use)")
-            }
-            (None, Some(m)) => format!("the database has no free connections (all {m} in use)"),
-            (None, None) => "the database has no free connections (all in use)".to_string(),
-        },
+        Full::Server { reserved } => {
+            let numbers = match (usage, remembered_limits(), reserved) {
+                (Some((n, m)), _, _) => format!("{n} of {m} in use"),
+                // "too many clients": every slot is a client backend.
+                (None, Some((m, _)), false) => format!("{m} of {m} in use"),
+                // Fewer than the reserved slots are free.
+                (None, Some((m, r)), true) => format!(
+                    "at least {} of {m} in use, {r} kept for superusers",
+                    (m + 1).saturating_sub(r)
+                ),
+                (None, None, false) => "all in use".to_string(),
+                (None, None, true) => "all but the superusers' reserved ones in use".to_string(),
+            };
+            format!("{SERVER_FULL} ({numbers})")
+        }
     }
+}
+
+/// Whether a status from [`status`] is the server's (not a role's) limit:
+/// only then does the server's usage tell more.
+pub fn is_server_status(status: &str) -> bool {
+    status.starts_with(SERVER_FULL)
 }
 
 /// A command's one paragraph: what happened and the ways out.
@@ -95,7 +130,7 @@ pub struct FullError {
 
 fn paragraph(target: &str, full: &Full) -> String {
     match full {
-        Full::Server => format!(
+        Full::Server { .. } => format!(
             "{target} refused the connection: {} — it is not down, every connection slot is \
              taken. Close some ctodash dashboards (each idle one holds one connection), give \
              them a smaller pool_size (--pool-size / CTODASH_POOL_SIZE), point readers at a \
@@ -120,15 +155,17 @@ mod tests {
     fn both_limits_are_told_apart_from_other_errors() {
         assert_eq!(
             classify(Some("53300"), "sorry, too many clients already"),
-            Some(Full::Server)
+            Some(Full::Server { reserved: false })
         );
-        assert_eq!(
-            classify(
-                Some("53300"),
-                "remaining connection slots are reserved for roles with the SUPERUSER attribute"
-            ),
-            Some(Full::Server)
-        );
+        for reserved in [
+            "remaining connection slots are reserved for non-replication superuser connections",
+            "remaining connection slots are reserved for roles with the SUPERUSER attribute",
+        ] {
+            assert_eq!(
+                classify(Some("53300"), reserved),
+                Some(Full::Server { reserved: true })
+            );
+        }
         assert_eq!(
             classify(Some("53300"), "too many connections for role \"viewer\""),
             Some(Full::Role {
@@ -141,25 +178,29 @@ mod tests {
 
     #[test]
     fn the_status_says_how_full_with_what_is_known() {
+        let server = Full::Server { reserved: true };
         assert_eq!(
-            status(&Full::Server, Some((97, 100))),
+            status(&server, Some((97, 100))),
             "the database has no free connections (97 of 100 in use)"
         );
+        assert!(is_server_status(&status(&server, Some((97, 100)))));
         let role = status(&Full::Role { role: "v".into() }, None);
         assert!(
             role.contains("the role v may open no more connections"),
             "{role}"
         );
-        // What is remembered depends on the process; both forms name the state.
-        let unknown = status(&Full::Server, None);
-        assert!(
-            unknown.starts_with("the database has no free connections (all "),
-            "{unknown}"
-        );
-        remember_max(100);
+        assert!(!is_server_status(&role));
+        // What is remembered depends on the process (other tests remember
+        // too); every form names the state.
+        assert!(status(&server, None).starts_with(SERVER_FULL));
+        remember_limits(100, 3);
         assert_eq!(
-            status(&Full::Server, None),
-            "the database has no free connections (all 100 in use)"
+            status(&Full::Server { reserved: false }, None),
+            "the database has no free connections (100 of 100 in use)"
+        );
+        assert_eq!(
+            status(&server, None),
+            "the database has no free connections (at least 98 of 100 in use, 3 kept for superusers)"
         );
     }
 
@@ -167,7 +208,7 @@ mod tests {
     fn the_command_paragraph_names_the_fixes() {
         let e = FullError {
             target: "db.internal:5432".into(),
-            full: Full::Server,
+            full: Full::Server { reserved: false },
         };
         let text = e.to_string();
         for fix in [

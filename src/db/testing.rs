@@ -7,6 +7,7 @@
 //! TEMPLATE`), which takes milliseconds, and drops it when done.
 
 pub mod replica;
+pub mod server;
 
 use super::discover::{self, DiscoverOptions};
 use super::migrate::MIGRATOR;

@@ -16,7 +16,7 @@ use color_eyre::eyre::{Report, Result};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
-use tokio::sync::{oneshot, watch};
+use tokio::sync::{Notify, oneshot, watch};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
@@ -26,8 +26,10 @@ use tokio::time::Instant;
 /// (`db::kpis::KpiClock`), which reaches further than this…
 pub const CLOCK_POLL: Duration = SAFETY_POLL;
 /// …and how often it re-reads everything anyway, as a safety net (and for the
-/// portfolio's activity-based risk, which moves by the day).
-pub const SAFETY_POLL: Duration = Duration::from_secs(600);
+/// portfolio's activity-based risk, which moves by the day). A full reload
+/// is about 15 statements (tests/team_full.rs counts them): every half hour
+/// that is 0.5 a minute, beside the listener's 1⅓ pings.
+pub const SAFETY_POLL: Duration = Duration::from_secs(1800);
 
 pub struct Core {
     pub app: App,
@@ -42,6 +44,9 @@ pub struct Core {
     push: bool,
     last_reload: Instant,
     last_poll: Instant,
+    /// Rung when the server refuses the query pool a connection: the
+    /// listener's connection, still open, says how full it is.
+    usage: Arc<Notify>,
 }
 
 impl Core {
@@ -79,6 +84,7 @@ impl Core {
             push,
             last_reload: now,
             last_poll: now,
+            usage: Arc::new(Notify::new()),
         }
     }
 
@@ -143,13 +149,13 @@ impl Core {
             worker::spawn_guarded(
                 tx.clone(),
                 "listener",
-                crate::db::replica::push::run(pool, tx, poll),
+                crate::db::replica::push::run(pool, tx, poll, self.usage.clone()),
             )
         } else {
             worker::spawn_guarded(
                 tx.clone(),
                 "listener",
-                crate::db::listen::run(pool, tx, self.listen),
+                crate::db::listen::run_answering(pool, tx, self.listen, self.usage.clone()),
             )
         };
         if !self.push {
@@ -164,6 +170,13 @@ impl Core {
     /// and the reload that follows the connection asks for everything again.
     fn handle(&mut self, msg: Msg) {
         let mut worker = self.live.as_mut().map(|l| &mut l.0);
+        // Refused for want of slots: the listener's open connection counts
+        // how full the server is, taking no slot of its own.
+        if let Msg::ServerFull { status } = &msg
+            && crate::db::capacity::is_server_status(status)
+        {
+            self.usage.notify_one();
+        }
         if let (Msg::ConnectionDown { .. } | Msg::ServerFull { .. }, Some(w)) =
             (&msg, worker.as_deref_mut())
         {

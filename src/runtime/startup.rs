@@ -3,6 +3,7 @@
 //! write. Runs in the background while the screen is already up.
 
 use crate::app::Msg;
+use crate::app::model::Me;
 use crate::app::state::{Identity, ReadOnlyReason};
 use crate::config::Config;
 use crate::db::discover::DiscoveryError;
@@ -141,31 +142,16 @@ async fn prepare(cfg: &Config, tx: &UnboundedSender<Msg>) -> Result<Session> {
     database.pool.close().await;
     database.pool = db::connect_dashboard(&database.found, cfg.pool_size).await?;
 
-    let me = match (&cfg.user, cfg.read_only) {
-        (_, true) => Err(ReadOnlyReason::Requested),
-        (None, false) => Err(ReadOnlyReason::NoUser),
-        (Some(email), false) => {
-            let mut conn = database.pool.acquire().await?;
-            db::users::find_by_email(&mut conn, email)
-                .await?
-                .ok_or_else(|| ReadOnlyReason::UnknownUser(email.clone()))
-        }
-    };
+    let me = who_am_i(cfg, &database.pool).await?;
     // Remembered for the day the server is full and cannot be asked.
-    if let Ok(mut conn) = database.pool.acquire().await {
-        let _ = crate::db::capacity::usage(&mut conn).await;
-    }
+    let _ = crate::db::capacity::usage(&database.pool).await;
     let source = database.found.display.clone();
     Ok(match me {
         Ok(me) => Session {
             pool: database.pool,
             writes: None,
             replica: false,
-            edit: Some(EditContext {
-                me: me.clone(),
-                client_addr: db::edit::client_address(),
-                user_agent: format!("ctodash/{}", env!("CARGO_PKG_VERSION")),
-            }),
+            edit: Some(edit_context(&me)),
             identity: Identity::User(me),
             source,
         },
@@ -187,6 +173,30 @@ async fn prepare(cfg: &Config, tx: &UnboundedSender<Msg>) -> Result<Session> {
     })
 }
 
+/// Who the session acts for: the configured user when writing is allowed
+/// and the user exists, else why the session is read-only. Asked of the
+/// pool reads come from (the primary, or the replica).
+async fn who_am_i(cfg: &Config, pool: &PgPool) -> Result<Result<Me, ReadOnlyReason>> {
+    Ok(match (&cfg.user, cfg.read_only) {
+        (_, true) => Err(ReadOnlyReason::Requested),
+        (None, false) => Err(ReadOnlyReason::NoUser),
+        (Some(email), false) => {
+            let mut conn = pool.acquire().await?;
+            db::users::find_by_email(&mut conn, email)
+                .await?
+                .ok_or_else(|| ReadOnlyReason::UnknownUser(email.clone()))
+        }
+    })
+}
+
+fn edit_context(me: &Me) -> EditContext {
+    EditContext {
+        me: me.clone(),
+        client_addr: db::edit::client_address(),
+        user_agent: format!("ctodash/{}", env!("CARGO_PKG_VERSION")),
+    }
+}
+
 async fn is_empty(pool: &PgPool) -> Result<bool> {
     let any: bool =
         sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM bugs) OR EXISTS (SELECT 1 FROM projects)")
@@ -206,20 +216,9 @@ async fn prepare_replica(cfg: &Config, url: &str) -> Result<Session> {
     if let Some(warning) = replica.warning() {
         tracing::warn!("{warning}");
     }
-    if let Ok(mut conn) = replica.pool.acquire().await {
-        let _ = crate::db::capacity::usage(&mut conn).await;
-    }
+    let _ = crate::db::capacity::usage(&replica.pool).await;
     let source = format!("replica {}", replica.display);
-    let me = match (&cfg.user, cfg.read_only) {
-        (_, true) => Err(ReadOnlyReason::Requested),
-        (None, false) => Err(ReadOnlyReason::NoUser),
-        (Some(email), false) => {
-            let mut conn = replica.pool.acquire().await?;
-            db::users::find_by_email(&mut conn, email)
-                .await?
-                .ok_or_else(|| ReadOnlyReason::UnknownUser(email.clone()))
-        }
-    };
+    let me = who_am_i(cfg, &replica.pool).await?;
     Ok(match me {
         Ok(me) => {
             let found = db::find(cfg).await?;
@@ -229,11 +228,7 @@ async fn prepare_replica(cfg: &Config, url: &str) -> Result<Session> {
                 pool: replica.pool,
                 writes: Some(writes),
                 replica: true,
-                edit: Some(EditContext {
-                    me: me.clone(),
-                    client_addr: db::edit::client_address(),
-                    user_agent: format!("ctodash/{}", env!("CARGO_PKG_VERSION")),
-                }),
+                edit: Some(edit_context(&me)),
                 identity: Identity::User(me),
                 source,
             }

@@ -262,13 +262,28 @@ impl Worker {
             let mut backoff = Backoff::default();
             loop {
                 tokio::time::sleep(backoff.next_delay()).await;
-                let ping = sqlx::query("SELECT 1").execute(&pool);
+                // One connection attempt per probe: the pool would retry a
+                // full server ("too many clients") by itself, many times a
+                // second, until its acquire timeout.
+                let ping = async {
+                    use sqlx::Connection;
+                    let mut conn =
+                        sqlx::PgConnection::connect_with(&pool.connect_options()).await?;
+                    sqlx::query("SELECT 1").execute(&mut conn).await?;
+                    conn.close().await
+                };
                 match tokio::time::timeout(PROBE_WAIT, ping).await {
-                    Ok(Ok(_)) => {
+                    Ok(Ok(())) => {
                         let _ = tx.send(Msg::ConnectionUp);
                         return;
                     }
-                    Ok(Err(e)) => tracing::debug!(error = %e, "database still unreachable"),
+                    Ok(Err(e)) => {
+                        tracing::debug!(error = %e, "database still unreachable");
+                        // Still full: said again, so the count is asked again.
+                        if db::capacity::full_of(&e).is_some() && tx.send(down(&e)).is_err() {
+                            return;
+                        }
+                    }
                     Err(_) => tracing::debug!("database still not answering"),
                 }
             }

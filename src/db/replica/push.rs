@@ -11,7 +11,9 @@ use crate::app::Msg;
 use crate::app::msg::Changes;
 use crate::backoff::Backoff;
 use sqlx::PgPool;
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::Notify;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::time::{Instant, timeout};
 
@@ -32,8 +34,10 @@ impl Default for PollConfig {
     }
 }
 
-/// Runs until the receiving side hangs up.
-pub async fn run(pool: PgPool, tx: UnboundedSender<Msg>, cfg: PollConfig) {
+/// Runs until the receiving side hangs up. `usage` rung: says how full the
+/// replica is (`Msg::ServerUsage`) on this connection, which is still open
+/// when the query pool was refused one (see `listen::run_answering`).
+pub async fn run(pool: PgPool, tx: UnboundedSender<Msg>, cfg: PollConfig, usage: Arc<Notify>) {
     let mut backoff = Backoff::default();
     let mut first = true;
     loop {
@@ -43,7 +47,7 @@ pub async fn run(pool: PgPool, tx: UnboundedSender<Msg>, cfg: PollConfig) {
             .max_connections(1)
             .min_connections(0)
             .connect_lazy_with((*pool.connect_options()).clone());
-        let error = watch(&own, &tx, cfg, &mut backoff, &mut first).await;
+        let error = watch(&own, &tx, cfg, &mut backoff, &mut first, &usage).await;
         own.close().await;
         let Some(error) = error else { return };
         tracing::info!(%error, "replica change signal lost; reconnecting");
@@ -61,6 +65,7 @@ async fn watch(
     cfg: PollConfig,
     backoff: &mut Backoff,
     first: &mut bool,
+    usage: &Notify,
 ) -> Option<String> {
     let mut conn = match timeout(cfg.answer, pool.acquire()).await {
         Ok(Ok(c)) => c,
@@ -83,7 +88,17 @@ async fn watch(
     }
     let mut lag_at = Instant::now();
     loop {
-        tokio::time::sleep(cfg.every).await;
+        tokio::select! {
+            () = tokio::time::sleep(cfg.every) => {}
+            () = usage.notified() => {
+                if let Ok(Ok((in_use, max))) =
+                    timeout(cfg.answer, crate::db::capacity::usage(&mut *conn)).await
+                    && tx.send(Msg::ServerUsage { in_use, max }).is_err()
+                {
+                    return None;
+                }
+            }
+        }
         if tx.is_closed() {
             return None;
         }

@@ -36,11 +36,7 @@ impl ReplicaPair {
     /// Starts a new pair in a fresh directory (about 3 s on two cores) and
     /// creates and migrates [`DATABASE`] on the primary.
     pub async fn start() -> Result<ReplicaPair, DiscoveryError> {
-        let root = std::env::temp_dir().join(format!(
-            "ctodash-replica-{}-{}",
-            std::process::id(),
-            &uuid::Uuid::new_v4().simple().to_string()[..8]
-        ));
+        let root = scratch_root("replica");
         let mut primary = Cluster::new(root.join("primary"))?.with_port(PRIMARY_PORT);
         primary.ensure_running().await?;
         let mut standby = Cluster::new(root.join("standby"))?.with_port(STANDBY_PORT);
@@ -49,8 +45,12 @@ impl ReplicaPair {
             standby: standby.clone(),
             root,
         };
-        pair.watch_over(std::process::id());
-        throwaway_durability(&primary)
+        watch_over(
+            std::process::id(),
+            &[&pair.standby, &pair.primary],
+            &pair.root,
+        );
+        configure(&primary, "")
             .await
             .map_err(|e| setup_error(&pair.root, format!("configuring the primary: {e}")))?;
         create_and_migrate(&primary)
@@ -101,65 +101,83 @@ impl ReplicaPair {
         std::fs::remove_dir_all(&self.root).ok();
         Ok(())
     }
+}
 
-    /// Spawns `sh` in its own process group (so Ctrl-C on the tests does not
-    /// take it down first) to stop the servers once `pid` has gone.
-    fn watch_over(&self, pid: u32) {
-        use std::os::unix::process::CommandExt;
-        let pg_ctl = |c: &Cluster| {
-            let exe = shell_quote(&c.binaries().dir.join("pg_ctl"));
-            let stop = format!(
-                "{exe} stop -D {} -m immediate -w -t 30 >/dev/null 2>&1",
-                shell_quote(&c.pgdata())
-            );
-            if running_as_root() {
-                format!("runuser -u {ROOT_RUNS_AS} -- {stop}")
-            } else {
-                stop
-            }
-        };
-        // The pid alone could be reused by then: watch its start time too.
-        let started =
-            |pid: &str| format!("$(sed 's/.*) //' /proc/{pid}/stat 2>/dev/null | cut -d' ' -f20)");
-        let alive = match std::fs::read_to_string("/proc/self/stat") {
-            Ok(stat) => {
-                let start = stat
-                    .rsplit_once(") ")
-                    .and_then(|(_, rest)| rest.split(' ').nth(19))
-                    .unwrap_or("");
-                format!("[ \"{}\" = \"{start}\" ]", started(&pid.to_string()))
-            }
-            Err(_) => format!("kill -0 {pid} 2>/dev/null"),
-        };
-        let script = format!(
-            "while {alive}; do sleep 1; done; {}; {}; rm -rf {}",
-            pg_ctl(&self.standby),
-            pg_ctl(&self.primary),
-            shell_quote(&self.root)
+/// Spawns `sh` in its own process group (so Ctrl-C on the tests does not
+/// take it down first) to stop `clusters` (in that order) once `pid` has
+/// gone, and remove `root`.
+pub(super) fn watch_over(pid: u32, clusters: &[&Cluster], root: &Path) {
+    use std::os::unix::process::CommandExt;
+    let pg_ctl = |c: &Cluster| {
+        let exe = shell_quote(&c.binaries().dir.join("pg_ctl"));
+        let stop = format!(
+            "{exe} stop -D {} -m immediate -w -t 30 >/dev/null 2>&1",
+            shell_quote(&c.pgdata())
         );
-        let spawned = std::process::Command::new("sh")
-            .args(["-c", &script])
-            .current_dir("/")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .process_group(0)
-            .spawn();
-        if let Err(e) = spawned {
-            tracing::warn!(error = %e, "no watchdog for the test clusters; stop them by hand");
+        if running_as_root() {
+            format!("runuser -u {ROOT_RUNS_AS} -- {stop}")
+        } else {
+            stop
         }
+    };
+    // The pid alone could be reused by then: watch its start time too.
+    let started =
+        |pid: &str| format!("$(sed 's/.*) //' /proc/{pid}/stat 2>/dev/null | cut -d' ' -f20)");
+    let alive = match std::fs::read_to_string("/proc/self/stat") {
+        Ok(stat) => {
+            let start = stat
+                .rsplit_once(") ")
+                .and_then(|(_, rest)| rest.split(' ').nth(19))
+                .unwrap_or("");
+            format!("[ \"{}\" = \"{start}\" ]", started(&pid.to_string()))
+        }
+        Err(_) => format!("kill -0 {pid} 2>/dev/null"),
+    };
+    let stops: Vec<String> = clusters.iter().map(|c| pg_ctl(c)).collect();
+    let script = format!(
+        "while {alive}; do sleep 1; done; {}; rm -rf {}",
+        stops.join("; "),
+        shell_quote(root)
+    );
+    let spawned = std::process::Command::new("sh")
+        .args(["-c", &script])
+        .current_dir("/")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn();
+    if let Err(e) = spawned {
+        tracing::warn!(error = %e, "no watchdog for the test clusters; stop them by hand");
     }
+}
+
+/// A fresh directory for private test clusters.
+pub(super) fn scratch_root(kind: &str) -> PathBuf {
+    std::env::temp_dir().join(format!(
+        "ctodash-{kind}-{}-{}",
+        std::process::id(),
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    ))
 }
 
 /// Test data need not survive a crash: without fsync, checkpoints and the base
 /// backup are cheaper, and the standby (which inherits the setting) skips
 /// syncing its whole data directory before recovery, seconds on a busy disk.
-async fn throwaway_durability(primary: &Cluster) -> Result<(), Box<dyn std::error::Error>> {
+/// `extra` lines go into postgresql.conf too (settings that need a restart
+/// take effect only after one).
+pub(super) async fn configure(
+    primary: &Cluster,
+    extra: &str,
+) -> Result<(), Box<dyn std::error::Error>> {
     use std::io::Write;
     std::fs::OpenOptions::new()
         .append(true)
         .open(primary.pgdata().join("postgresql.conf"))?
-        .write_all(b"\n# ctodash test pair\nfsync = off\nfull_page_writes = off\n")?;
+        .write_all(
+            format!("\n# ctodash test cluster\nfsync = off\nfull_page_writes = off\n{extra}\n")
+                .as_bytes(),
+        )?;
     let mut conn = PgConnection::connect_with(&primary.connect_options("postgres")).await?;
     sqlx::query("SELECT pg_reload_conf()")
         .execute(&mut conn)
@@ -168,7 +186,9 @@ async fn throwaway_durability(primary: &Cluster) -> Result<(), Box<dyn std::erro
     Ok(())
 }
 
-async fn create_and_migrate(primary: &Cluster) -> Result<(), Box<dyn std::error::Error>> {
+pub(super) async fn create_and_migrate(
+    primary: &Cluster,
+) -> Result<(), Box<dyn std::error::Error>> {
     let mut conn = PgConnection::connect_with(&primary.connect_options("postgres")).await?;
     sqlx::query(sqlx::AssertSqlSafe(format!(
         "CREATE DATABASE {}",
@@ -186,7 +206,7 @@ async fn create_and_migrate(primary: &Cluster) -> Result<(), Box<dyn std::error:
     Ok(())
 }
 
-fn socket_url(c: &Cluster) -> String {
+pub(super) fn socket_url(c: &Cluster) -> String {
     let o = c.connect_options(DATABASE);
     format!(
         "postgres://{}@localhost:{}/{DATABASE}?host={}",
@@ -200,7 +220,7 @@ fn shell_quote(p: &Path) -> String {
     format!("'{}'", p.display().to_string().replace('\'', r"'\''"))
 }
 
-fn setup_error(root: &Path, problem: String) -> DiscoveryError {
+pub(super) fn setup_error(root: &Path, problem: String) -> DiscoveryError {
     DiscoveryError::PrivateCluster {
         data_dir: root.to_path_buf(),
         problem,
