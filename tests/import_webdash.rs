@@ -210,14 +210,14 @@ async fn eight_parallel_numberless_imports_never_collide() {
 async fn allocation_skips_numbers_already_taken() {
     let db = TestDb::new().await;
     let taken = "bugNumber,title,severity\nBUG-1001,Taken,low\nBUG-01002,Taken too,low\n";
-    let run = ctodash(
+    ctodash(
         &db,
         &["import", "csv", "--kind", "bugs", "-"],
         &[],
         Some(taken.as_bytes()),
     )
     .ok();
-    let run = ctodash(
+    ctodash(
         &db,
         &["import", "csv", "--kind", "bugs", "-"],
         &[],
@@ -304,7 +304,7 @@ async fn readme_worked_example() {
     run.says(&["(0 new,"]);
     let flags = ["--create-users", "--create-projects"];
     let dry = ["--dry-run", "--create-users", "--create-projects"];
-    let run = import(&db, "bugs", &asset("webdash_bugs.csv"), &dry).ok();
+    import(&db, "bugs", &asset("webdash_bugs.csv"), &dry).ok();
     let run = import(&db, "bugs", &asset("webdash_bugs.csv"), &flags).ok();
     run.says(&[
         "--create-users creates 1 user(s), role engineer: mira.okafor@example.com (Mira Okafor)",

@@ -36,6 +36,7 @@ fn viewer_config(url: String, application_name: String) -> Config {
         verbose: 0,
         source: None,
         timeouts: Timeouts::DASHBOARD,
+        alerts: Vec::new(),
     }
 }
 

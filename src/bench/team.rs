@@ -147,6 +147,7 @@ fn viewer(url: String, replica: Option<String>, name: String) -> Config {
         verbose: 0,
         source: None,
         timeouts: Timeouts::DASHBOARD,
+        alerts: Vec::new(),
     }
 }
 
