@@ -20,6 +20,8 @@ pub struct FileConfig {
     pub refresh_seconds: Option<f64>,
     /// How many connections a dashboard may use at once while loading.
     pub pool_size: Option<i64>,
+    /// Whether the dashboard reads the mouse (default true).
+    pub mouse: Option<bool>,
 }
 
 #[derive(Debug, Clone)]
@@ -43,6 +45,9 @@ pub struct Config {
     /// Server-side time limits for this kind of work; `main` sets them per
     /// command (see `db::timeouts`).
     pub timeouts: crate::db::timeouts::Timeouts,
+    /// The dashboard reads clicks and the wheel (which takes the terminal's
+    /// own text selection: `mouse = false` or `--no-mouse` gives it back).
+    pub mouse: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -55,7 +60,7 @@ pub enum ConfigError {
         source: std::io::Error,
     },
     #[error(
-        "the config file {path} is not valid: {message}. Valid keys are database_url, replica_url, user, read_only, data_dir, refresh_seconds and pool_size (see assets/config.example.toml)."
+        "the config file {path} is not valid: {message}. Valid keys are database_url, replica_url, user, read_only, data_dir, refresh_seconds, pool_size and mouse (see assets/config.example.toml)."
     )]
     Parse { path: PathBuf, message: String },
     #[error(
@@ -159,6 +164,7 @@ pub fn load(
         verbose: args.verbose,
         source,
         timeouts: crate::db::timeouts::Timeouts::COMMAND,
+        mouse: !args.no_mouse && file.mouse.unwrap_or(true),
     })
 }
 

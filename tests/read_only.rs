@@ -173,6 +173,7 @@ fn read_only_config(db: &TestDb) -> Config {
         verbose: 0,
         source: None,
         timeouts: ctodash::db::timeouts::Timeouts::COMMAND,
+        mouse: false,
     }
 }
 

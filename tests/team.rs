@@ -29,6 +29,7 @@ pub fn viewer_config(database_url: String, application_name: String) -> Config {
         verbose: 0,
         source: None,
         timeouts: Timeouts::DASHBOARD,
+        mouse: false,
     }
 }
 

@@ -2,6 +2,7 @@
 //! search box, the filter menu, and the status-edit dialogs. Help lives in
 //! `help.rs`. Each popup states its keys on its bottom border.
 
+use super::popup_edit;
 use super::text::{centered, clean, pad, styled, tail, truncate, width};
 use super::theme::Theme;
 use crate::app::filtering::FILTER_LINES;
@@ -36,6 +37,31 @@ pub fn render(frame: &mut Frame, area: Rect, table: Rect, app: &App, theme: &The
             message(frame, area, " Saving ", text, Line::default(), theme);
         }
         Overlay::Conflict(info) => conflict(frame, area, info, theme),
+        Overlay::FieldChooser { targets, selected } => {
+            popup_edit::chooser(frame, area, app, targets, *selected, theme)
+        }
+        Overlay::PickValue {
+            targets,
+            field,
+            picker,
+        } => popup_edit::pick_value(frame, area, app, targets, *field, picker, theme),
+        Overlay::InputValue {
+            targets,
+            field,
+            input,
+            error,
+        } => popup_edit::input_value(frame, area, targets, *field, input, error.as_deref(), theme),
+        Overlay::Write(w) => popup_edit::write(frame, area, app, w, theme),
+        Overlay::Create(form) => super::popup_create::render(frame, area, app, form, theme),
+        Overlay::MarkAll { count, capped } => {
+            popup_edit::mark_all(frame, area, app, *count, *capped, theme)
+        }
+        Overlay::Working { text } => {
+            let text = vec![Line::from(clean(text).into_owned())];
+            message(frame, area, " Saving ", text, Line::default(), theme);
+        }
+        Overlay::Refused(r) => super::popup_refused::render(frame, area, r, theme),
+        Overlay::UndoConfirm { label } => popup_edit::undo_confirm(frame, area, label, theme),
     }
 }
 
@@ -89,7 +115,7 @@ fn clip_wide_edge(frame: &mut Frame, rect: Rect) {
     }
 }
 
-fn hint<'a>(keys: &[(&'a str, &'a str)], theme: &Theme) -> Line<'a> {
+pub(super) fn hint<'a>(keys: &[(&'a str, &'a str)], theme: &Theme) -> Line<'a> {
     let mut spans = vec![Span::raw(" ")];
     for (i, (k, d)) in keys.iter().enumerate() {
         if i > 0 {
@@ -117,7 +143,7 @@ pub(crate) fn wrapped_height(lines: &[Line<'_>], inner_w: u16) -> u16 {
     u16::try_from(rows).unwrap_or(u16::MAX)
 }
 
-fn message(
+pub(super) fn message(
     frame: &mut Frame,
     area: Rect,
     title: &str,
