@@ -167,6 +167,7 @@ fn detail(row: &BugRow, now: DateTime<Utc>) -> BugDetail {
                 Some("pending"),
             ),
         ],
+        comments: Vec::new(),
     }
 }
 

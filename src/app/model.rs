@@ -41,6 +41,59 @@ pub struct BugDetail {
     pub resolved_at: Option<DateTime<Utc>>,
     /// Newest first.
     pub history: Vec<HistoryEntry>,
+    /// Newest first; [`BugDetail::timeline`] interleaves them with `history`.
+    pub comments: Vec<CommentEntry>,
+}
+
+impl BugDetail {
+    /// History and comments in one timeline, newest first (a comment before
+    /// a change made at the same instant).
+    pub fn timeline(&self) -> Vec<TimelineEntry<'_>> {
+        let mut out: Vec<TimelineEntry<'_>> = self
+            .history
+            .iter()
+            .map(TimelineEntry::Change)
+            .chain(self.comments.iter().map(TimelineEntry::Comment))
+            .collect();
+        // Stable: each list keeps its own order among equal times.
+        out.sort_by(|a, b| {
+            b.at()
+                .cmp(&a.at())
+                .then_with(|| a.is_change().cmp(&b.is_change()))
+        });
+        out
+    }
+}
+
+/// One comment on a bug.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommentEntry {
+    pub id: Uuid,
+    pub at: DateTime<Utc>,
+    /// Display name of the author; None when the user was deleted.
+    pub author: Option<String>,
+    /// As written: may hold line breaks (show it with `text_safety::multi_line`).
+    pub body: String,
+}
+
+/// One line of a bug's timeline.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum TimelineEntry<'a> {
+    Change(&'a HistoryEntry),
+    Comment(&'a CommentEntry),
+}
+
+impl TimelineEntry<'_> {
+    pub fn at(&self) -> DateTime<Utc> {
+        match self {
+            TimelineEntry::Change(h) => h.at,
+            TimelineEntry::Comment(c) => c.at,
+        }
+    }
+
+    fn is_change(&self) -> bool {
+        matches!(self, TimelineEntry::Change(_))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -48,9 +101,11 @@ pub struct HistoryEntry {
     pub at: DateTime<Utc>,
     /// Display name of who made the change; None when the writer did not say.
     pub who: Option<String>,
-    /// "status", "severity" or "assigned_to".
+    /// The `bugs` column: "status", "severity", "assigned_to", "is_blocker",
+    /// "title", "project_id", "estimated_hours", "actual_hours", "description".
     pub field: String,
-    /// Values as shown to people (assignee ids already resolved to names).
+    /// Values as shown to people (assignee and project ids already resolved
+    /// to names).
     pub old: Option<String>,
     pub new: Option<String>,
 }

@@ -1,6 +1,8 @@
-//! Everything the detail pane shows about one bug, with its history timeline.
+//! Everything the detail pane shows about one bug, with its timeline: the
+//! history of its fields and its comments (`BugDetail::timeline` interleaves
+//! them).
 
-use crate::app::model::{BugDetail, HistoryEntry};
+use crate::app::model::{BugDetail, CommentEntry, HistoryEntry};
 use crate::db::bugs::{ROW_COLUMNS, ROW_FROM, decode_row};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -29,6 +31,7 @@ pub async fn detail(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<Bu
     };
     let bug = decode_row(&row)?;
     let history = history(conn, id).await?;
+    let comments = comments(conn, id).await?;
     Ok(Some(BugDetail {
         row: bug,
         description: row.try_get("description")?,
@@ -41,11 +44,12 @@ pub async fn detail(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<Bu
         updated_at: row.try_get("updated_at")?,
         resolved_at: row.try_get("resolved_at")?,
         history,
+        comments,
     }))
 }
 
 /// The history of one bug, newest first; `limit` None for all of it. Assignee
-/// ids are shown as names (or as the raw value when the user is gone).
+/// and project ids are shown as names (or as the raw value when gone).
 pub async fn history(conn: &mut PgConnection, bug: Uuid) -> sqlx::Result<Vec<HistoryEntry>> {
     history_limited(conn, bug, None).await
 }
@@ -57,14 +61,18 @@ pub(crate) async fn history_limited(
 ) -> sqlx::Result<Vec<HistoryEntry>> {
     let sql = format!(
         "SELECT h.changed_at, w.name AS who, h.field_changed, \
-                coalesce(ou.name, h.old_value) AS old_value, \
-                coalesce(nu.name, h.new_value) AS new_value \
+                coalesce(ou.name, op.name, h.old_value) AS old_value, \
+                coalesce(nu.name, np.name, h.new_value) AS new_value \
          FROM bug_history h \
          LEFT JOIN users w ON w.id = h.changed_by \
          LEFT JOIN users ou ON h.field_changed = 'assigned_to' \
               AND ou.id = CASE WHEN h.old_value ~ {UUID_RE} THEN h.old_value::uuid END \
          LEFT JOIN users nu ON h.field_changed = 'assigned_to' \
               AND nu.id = CASE WHEN h.new_value ~ {UUID_RE} THEN h.new_value::uuid END \
+         LEFT JOIN projects op ON h.field_changed = 'project_id' \
+              AND op.id = CASE WHEN h.old_value ~ {UUID_RE} THEN h.old_value::uuid END \
+         LEFT JOIN projects np ON h.field_changed = 'project_id' \
+              AND np.id = CASE WHEN h.new_value ~ {UUID_RE} THEN h.new_value::uuid END \
          WHERE h.bug_id = $1 \
          ORDER BY h.changed_at DESC, h.id DESC \
          LIMIT $2"
@@ -82,6 +90,28 @@ pub(crate) async fn history_limited(
                 field: r.try_get("field_changed")?,
                 old: r.try_get("old_value")?,
                 new: r.try_get("new_value")?,
+            })
+        })
+        .collect()
+}
+
+/// The comments on one bug, newest first, with their authors' names.
+pub async fn comments(conn: &mut PgConnection, bug: Uuid) -> sqlx::Result<Vec<CommentEntry>> {
+    let rows = sqlx::query(
+        "SELECT c.id, c.created_at, a.name AS author, c.body FROM bug_comments c \
+         LEFT JOIN users a ON a.id = c.author \
+         WHERE c.bug_id = $1 ORDER BY c.created_at DESC, c.id DESC",
+    )
+    .bind(bug)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(CommentEntry {
+                id: r.try_get("id")?,
+                at: r.try_get("created_at")?,
+                author: r.try_get("author")?,
+                body: r.try_get("body")?,
             })
         })
         .collect()

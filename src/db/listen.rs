@@ -64,7 +64,8 @@ pub fn parse_payload(payload: &str) -> Changes {
         .and_then(|v| v.get("table").and_then(|t| t.as_str()).map(str::to_string))
         .unwrap_or_default();
     match table.as_str() {
-        "bugs" => Changes {
+        // A comment changes what its bug's detail shows.
+        "bugs" | "bug_comments" => Changes {
             bugs: true,
             ..Changes::default()
         },

@@ -395,6 +395,7 @@ mod tests {
                 old: Some("pending".into()),
                 new: Some("in_progress".into()),
             }],
+            comments: Vec::new(),
         }
     }
 

@@ -1,7 +1,7 @@
 //! A conflict in words: what changed since the user's copy, and who changed it.
 
 use crate::app::model::{BugRow, HistoryEntry};
-use crate::domain::format_duration_short;
+use crate::domain::{Field, format_duration_short};
 use chrono::{DateTime, Utc};
 
 fn ago(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
@@ -19,16 +19,28 @@ fn by(h: &HistoryEntry, now: DateTime<Utc>) -> String {
     )
 }
 
-/// One history entry as (field, "old → new by WHO 3m ago"), with
-/// `assigned_to` called "assignee"; shared with the import's conflict report.
-pub(crate) fn history_change(h: &HistoryEntry, now: DateTime<Utc>) -> (&str, String) {
-    let old = h.old.as_deref().unwrap_or("none");
-    let new = h.new.as_deref().unwrap_or("none");
-    let field = if h.field == "assigned_to" {
-        "assignee"
+/// A history value on one short line (descriptions can be pages long).
+fn short(v: Option<&str>) -> String {
+    const MAX: usize = 60;
+    let v = v.unwrap_or("none");
+    let line = v.lines().next().unwrap_or_default();
+    if line.chars().count() > MAX || line.len() < v.trim_end().len() {
+        let cut: String = line.chars().take(MAX).collect();
+        format!("{cut}…")
     } else {
-        h.field.as_str()
+        line.to_owned()
+    }
+}
+
+/// One history entry as (field, "old → new by WHO 3m ago"), with the field
+/// named as people call it (`assigned_to` is "assignee"); shared with the
+/// import's conflict report.
+pub(crate) fn history_change(h: &HistoryEntry, now: DateTime<Utc>) -> (&str, String) {
+    let field = match Field::from_column(&h.field) {
+        Some(f) => f.label(),
+        None => h.field.as_str(),
     };
+    let (old, new) = (short(h.old.as_deref()), short(h.new.as_deref()));
     (field, format!("{old} → {new}{}", by(h, now)))
 }
 

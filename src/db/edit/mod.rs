@@ -1,58 +1,67 @@
-//! The status change: one transaction holding the new status, its
-//! `bug_history` row (written by the schema's trigger, with the actor declared
-//! here) and an `audit_log` row, guarded by optimistic concurrency on
-//! `bugs.version`.
+//! Every edit of a bug goes through ONE audited change, [`apply_changes`]:
+//! a set of field changes ([`FieldChange`]) for one or many bugs, each
+//! checked against the version its user saw, written in one transaction
+//! (all or nothing) with its `bug_history` rows (the schema's triggers, with
+//! the actor declared here) and one `audit_log` row per bug.
+//!
+//! # The API (stable; the dashboard and the CLI build on it)
+//!
+//! - [`apply_changes`]`(pool, ctx, &[BugEdit]) -> ChangeOutcome`: a
+//!   [`BugEdit`] is the row the user saw plus the changes for it;
+//!   [`BugEdit::same_for`] makes a bulk edit of marked bugs. The outcome is
+//!   [`ChangeOutcome::Applied`] (every bug's row before and after, and the
+//!   [`Undo`] that reverts it), [`ChangeOutcome::Refused`] (nothing written;
+//!   per refused bug its [`RefusalReason`]: a conflict naming who changed
+//!   what and when, a lifecycle move not allowed, a field rule broken, a
+//!   deleted bug) or [`ChangeOutcome::Failed`] (nothing written: read-only
+//!   session, missing privilege, lost connection…, one sentence).
+//!   [`without_refused`] gives the edits of the others, to apply them alone.
+//! - [`revert`]`(pool, ctx, &Undo) -> ChangeOutcome`: the inverse as a new
+//!   audited change (`bug.reverted`), only if nobody changed those bugs since
+//!   (else the same conflict refusals). An applied revert carries its own
+//!   undo (a redo).
+//! - [`change_status`]: the status edit as it always answered
+//!   ([`SaveOutcome`]), a caller of [`apply_changes`].
+//! - [`create_bug`] and [`add_comment`]: a new bug (number from the
+//!   allocator, creator, audit row) and a comment (audited, pushed live).
+//!
+//! Field rules live in `domain::fields`, the status rule in
+//! `domain::lifecycle`. Every write goes through the pool it is given, so a
+//! read-only session refuses it in the database (SQLSTATE 25006 → `Failed`).
 //!
 //! Also how the runtime makes a pool whose sessions cannot write at all
 //! (`default_transaction_read_only`), so that read-only mode is enforced by the
 //! database and not only by hidden keys.
 
+mod comment;
 mod conflict;
 mod context;
+mod create;
 mod failure;
+mod locked;
+mod outcome;
 mod read_only;
 mod rehearse;
+mod write;
 
+pub use comment::{CommentOutcome, add_comment};
 pub(crate) use conflict::{describe_changes, history_change};
 pub use context::{EditContext, client_address, user_agent};
+pub use create::{CreateOutcome, NewBug, create_bug};
+pub use outcome::{
+    Applied, AppliedBug, BugEdit, ChangeOutcome, Refusal, RefusalReason, Undo, without_refused,
+};
 pub use read_only::{connect_read_only, is_read_only, read_only_after_connect, read_only_options};
 pub use rehearse::{Rehearsal, rehearse_edit};
 
+pub use crate::domain::{Field, FieldChange, FieldError};
+
 use crate::app::model::BugRow;
 use crate::app::msg::SaveOutcome;
-use crate::db::bugs::{ROW_COLUMNS, ROW_FROM, decode_row};
-use crate::db::detail::history_limited;
-use crate::domain::{BugStatus, check_transition};
-use chrono::{DateTime, Utc};
+use crate::domain::BugStatus;
 use failure::describe;
-use sqlx::{PgConnection, PgPool, Row};
-
-/// Locks the bug's row and, in the same round trip, declares the actor (read
-/// by the history trigger) and a lock timeout for this transaction. The
-/// `set_config` calls are volatile, so they run as the row is produced, below
-/// the step that locks it: the timeout already bounds this lock's own wait
-/// (the test `a_held_row_lock_times_out_instead_of_hanging` holds it to that).
-fn lock_row_sql() -> String {
-    format!(
-        "SELECT {ROW_COLUMNS}, set_config('ctodash.actor', $2, true) AS actor, \
-         set_config('lock_timeout', '3s', true) AS lock_timeout{ROW_FROM} \
-         WHERE b.id = $1 FOR UPDATE OF b"
-    )
-}
-
-/// The update and its audit row in one statement (one round trip fewer); the
-/// triggers add the history row with the declared actor.
-const UPDATE_AND_AUDIT: &str = "WITH upd AS ( \
-         UPDATE bugs SET status = ($2)::bug_status WHERE id = $1 AND version = $3 \
-         RETURNING status::text AS status, version, priority_score, sla_hours), \
-     aud AS ( \
-         INSERT INTO audit_log \
-             (user_id, action, entity_type, entity_id, details, ip_address, user_agent) \
-         SELECT $4, 'bug.status_changed', 'bug', $1, \
-             jsonb_build_object('bug_number', $5::text, 'from', $6::text, 'to', upd.status, \
-                 'version_before', $3::bigint, 'version_after', upd.version), $7, $8 \
-         FROM upd) \
-     SELECT status, version, priority_score, sla_hours FROM upd";
+use sqlx::PgPool;
+use write::{Actor, Rules, write};
 
 /// How far a save got when it failed, to say honestly whether anything landed.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -61,7 +70,91 @@ enum Phase {
     Committing,
 }
 
-/// Changes `bug` (as the user saw it) to `to`, in one transaction.
+/// Applies `edits` as one audited change: all of them or none.
+///
+/// Never returns `Err`: every failure is a [`ChangeOutcome::Failed`] (the
+/// `Result` is kept so callers can use `?` uniformly with the other database
+/// calls).
+pub async fn apply_changes(
+    pool: &PgPool,
+    ctx: &EditContext,
+    edits: &[BugEdit],
+) -> Result<ChangeOutcome, sqlx::Error> {
+    run(pool, ctx, edits, Rules::People).await
+}
+
+/// Reverts an applied change (its [`Applied::undo`]) as a new audited change,
+/// if none of its bugs changed since; the old values are restored exactly,
+/// even a status the lifecycle would not move to (undoing verified → shipped
+/// returns the bug to verified). Assignees and projects must still exist.
+pub async fn revert(
+    pool: &PgPool,
+    ctx: &EditContext,
+    undo: &Undo,
+) -> Result<ChangeOutcome, sqlx::Error> {
+    run(pool, ctx, &undo.edits, Rules::Revert).await
+}
+
+async fn run(
+    pool: &PgPool,
+    ctx: &EditContext,
+    edits: &[BugEdit],
+    rules: Rules,
+) -> Result<ChangeOutcome, sqlx::Error> {
+    if edits.is_empty() {
+        return Ok(ChangeOutcome::Failed {
+            error: "no bug to change was given: nothing was written".to_owned(),
+        });
+    }
+    let mut seen = std::collections::HashSet::new();
+    if let Some(twice) = edits.iter().find(|e| !seen.insert(e.seen.id)) {
+        return Ok(ChangeOutcome::Failed {
+            error: format!(
+                "{} is listed twice: give each bug once; nothing was written",
+                twice.seen.number
+            ),
+        });
+    }
+    let mut phase = Phase::BeforeCommit;
+    match try_run(pool, ctx, edits, rules, &mut phase).await {
+        Ok(outcome) => Ok(outcome),
+        Err(e) => {
+            tracing::warn!(bugs = edits.len(), error = %e, "change failed");
+            Ok(ChangeOutcome::Failed {
+                error: describe(&e, ctx, phase),
+            })
+        }
+    }
+}
+
+async fn try_run(
+    pool: &PgPool,
+    ctx: &EditContext,
+    edits: &[BugEdit],
+    rules: Rules,
+    phase: &mut Phase,
+) -> sqlx::Result<ChangeOutcome> {
+    let mut tx = pool.begin().await?;
+    let actor = Actor {
+        id: Some(ctx.me.id),
+        client_addr: &ctx.client_addr,
+        user_agent: &ctx.user_agent,
+    };
+    match write(&mut tx, &actor, edits, rules).await? {
+        Err(refusals) => {
+            tx.rollback().await.ok();
+            Ok(ChangeOutcome::Refused(refusals))
+        }
+        Ok(applied) => {
+            *phase = Phase::Committing;
+            tx.commit().await?;
+            Ok(ChangeOutcome::Applied(applied))
+        }
+    }
+}
+
+/// Changes `bug` (as the user saw it) to `to`: [`apply_changes`] with one
+/// status change, answered as the dashboard's status edit expects.
 ///
 /// - `Saved` when written, with the row before and after.
 /// - `Conflict` when the bug changed since `bug` was read (its `version`
@@ -69,121 +162,43 @@ enum Phase {
 ///   re-apply, call this again with `theirs`.
 /// - `Failed` for a move the lifecycle forbids, a read-only session, a lost
 ///   connection or any other refusal, with one sentence fit for the footer.
-///
-/// Never returns `Err`: every failure is a `Failed` outcome (the `Result` is
-/// kept so callers can use `?` uniformly with the other database calls).
 pub async fn change_status(
     pool: &PgPool,
     ctx: &EditContext,
     bug: &BugRow,
     to: BugStatus,
 ) -> Result<SaveOutcome, sqlx::Error> {
-    let mut phase = Phase::BeforeCommit;
-    match try_change_status(pool, ctx, bug, to, &mut phase).await {
-        Ok(outcome) => Ok(outcome),
-        Err(e) => {
-            tracing::warn!(bug = %bug.number, error = %e, "status change failed");
-            Ok(SaveOutcome::Failed {
-                bug: bug.number.clone(),
-                error: describe(&e, ctx, phase),
-            })
+    let edit = BugEdit::new(bug.clone(), vec![FieldChange::Status(to)]);
+    let outcome = apply_changes(pool, ctx, &[edit]).await?;
+    let failed = |error: String| SaveOutcome::Failed {
+        bug: bug.number.clone(),
+        error,
+    };
+    Ok(match outcome {
+        ChangeOutcome::Applied(mut a) => {
+            let b = a.bugs.remove(0);
+            SaveOutcome::Saved {
+                before: b.before,
+                after: b.after,
+            }
         }
-    }
-}
-
-async fn try_change_status(
-    pool: &PgPool,
-    ctx: &EditContext,
-    bug: &BugRow,
-    to: BugStatus,
-    phase: &mut Phase,
-) -> sqlx::Result<SaveOutcome> {
-    let mut tx = pool.begin().await?;
-    let Some(row) = sqlx::query(sqlx::AssertSqlSafe(lock_row_sql()))
-        .bind(bug.id)
-        .bind(ctx.me.id.to_string())
-        .fetch_optional(&mut *tx)
-        .await?
-    else {
-        tx.rollback().await.ok();
-        return Ok(SaveOutcome::Failed {
-            bug: bug.number.clone(),
-            error: format!(
+        ChangeOutcome::Refused(mut r) => match r.remove(0).reason {
+            RefusalReason::Conflict {
+                mine,
+                theirs,
+                changes,
+            } => SaveOutcome::Conflict {
+                wanted: to,
+                mine,
+                theirs,
+                changes,
+            },
+            RefusalReason::Gone => failed(format!(
                 "{} no longer exists (it was deleted): nothing was written",
                 bug.number
-            ),
-        });
-    };
-    let fresh = decode_row(&row)?;
-
-    if fresh.version != bug.version {
-        let changes = conflict_changes(&mut tx, bug, &fresh, Utc::now()).await?;
-        tx.rollback().await.ok();
-        return Ok(SaveOutcome::Conflict {
-            wanted: to,
-            mine: bug.clone(),
-            theirs: fresh,
-            changes,
-        });
-    }
-    if let Err(e) = check_transition(fresh.status, to) {
-        tx.rollback().await.ok();
-        return Ok(SaveOutcome::Failed {
-            bug: bug.number.clone(),
-            error: format!("{e}: nothing was written"),
-        });
-    }
-
-    let Some(updated) = sqlx::query(UPDATE_AND_AUDIT)
-        .bind(fresh.id)
-        .bind(to.as_str())
-        .bind(fresh.version)
-        .bind(ctx.me.id)
-        .bind(&fresh.number)
-        .bind(fresh.status.as_str())
-        .bind(&ctx.client_addr)
-        .bind(&ctx.user_agent)
-        .fetch_optional(&mut *tx)
-        .await?
-    else {
-        // Cannot happen while we hold the row lock; say so rather than guess.
-        tx.rollback().await.ok();
-        return Ok(SaveOutcome::Failed {
-            bug: bug.number.clone(),
-            error: format!(
-                "{} changed while saving: nothing was written, try again",
-                bug.number
-            ),
-        });
-    };
-    let status: String = updated.try_get("status")?;
-    let after = BugRow {
-        status: status
-            .parse()
-            .map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
-        version: updated.try_get("version")?,
-        priority: updated.try_get("priority_score")?,
-        sla_hours: updated.try_get("sla_hours")?,
-        ..fresh.clone()
-    };
-
-    *phase = Phase::Committing;
-    tx.commit().await?;
-    Ok(SaveOutcome::Saved {
-        before: fresh,
-        after,
+            )),
+            other => failed(format!("{other}: nothing was written")),
+        },
+        ChangeOutcome::Failed { error } => failed(error),
     })
-}
-
-/// Human lines saying what differs between the row the user saw and the row
-/// in the database, attributed from the bug's recent history, e.g.
-/// "status: in_progress → verified by Grace Hopper 2m ago".
-async fn conflict_changes(
-    conn: &mut PgConnection,
-    mine: &BugRow,
-    theirs: &BugRow,
-    now: DateTime<Utc>,
-) -> sqlx::Result<Vec<String>> {
-    let recent = history_limited(conn, theirs.id, Some(20)).await?;
-    Ok(describe_changes(mine, theirs, &recent, now))
 }

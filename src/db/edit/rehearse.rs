@@ -4,8 +4,11 @@
 //! nothing is kept or notified (NOTIFY of a rolled-back transaction is never
 //! delivered).
 
-use super::{UPDATE_AND_AUDIT, lock_row_sql};
-use sqlx::{PgPool, Row};
+use super::write::{Actor, Rules, write};
+use super::{BugEdit, FieldChange};
+use crate::db::bugs::{ROW_COLUMNS, ROW_FROM, decode_row};
+use crate::domain::BugStatus;
+use sqlx::PgPool;
 use uuid::Uuid;
 
 /// How a rehearsed save went.
@@ -60,34 +63,32 @@ async fn attempt(conn: &mut sqlx::PgConnection, actor: Option<Uuid>) -> sqlx::Re
     let Some(id) = id else {
         return Ok(Rehearsal::NoBugs);
     };
-    let actor_text = actor.map(|a| a.to_string()).unwrap_or_default();
-    let row = sqlx::query(sqlx::AssertSqlSafe(lock_row_sql()))
-        .bind(id)
-        .bind(&actor_text)
-        .fetch_one(&mut *conn)
-        .await?;
-    let number: String = row.try_get("bug_number")?;
-    let status: String = row.try_get("status")?;
-    let version: i64 = row.try_get("version")?;
-    let to = if matches!(status.as_str(), "shipped" | "closed") {
-        "pending"
+    let sql = format!("SELECT {ROW_COLUMNS}{ROW_FROM} WHERE b.id = $1");
+    let seen = decode_row(
+        &sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_one(&mut *conn)
+            .await?,
+    )?;
+    let to = if seen.status.is_resolved() {
+        BugStatus::Pending
     } else {
-        "closed"
+        BugStatus::Closed
     };
-    sqlx::query(UPDATE_AND_AUDIT)
-        .bind(id)
-        .bind(to)
-        .bind(version)
-        .bind(actor)
-        .bind(&number)
-        .bind(&status)
-        .bind("doctor")
-        .bind(super::user_agent())
-        .fetch_optional(&mut *conn)
-        .await?;
+    let actor = Actor {
+        id: actor,
+        client_addr: "doctor",
+        user_agent: &super::user_agent(),
+    };
+    let edit = BugEdit::new(seen.clone(), vec![FieldChange::Status(to)]);
+    if let Err(refused) = write(conn, &actor, &[edit], Rules::Rehearsal).await? {
+        // Cannot happen: the row was read in this very transaction.
+        let why: Vec<String> = refused.iter().map(ToString::to_string).collect();
+        return Err(sqlx::Error::Protocol(why.join("; ")));
+    }
     Ok(Rehearsal::Saved {
-        bug: number,
-        from: status,
-        to: to.to_owned(),
+        bug: seen.number,
+        from: seen.status.as_str().to_owned(),
+        to: to.as_str().to_owned(),
     })
 }
