@@ -2,7 +2,8 @@
 //! saved rows, or a refusal that lists which bugs stopped it and why, with
 //! the choice to apply it to the others or re-apply on the new versions.
 
-use super::change::{BugEdit, ChangeOutcome, ChangeRequest, FieldValue, Purpose};
+use super::change::{ChangeRequest, Purpose};
+use crate::db::edit::{BugEdit, ChangeOutcome, Refusal, RefusalReason, without_refused};
 use super::model::BugRow;
 use super::msg::Command;
 use super::state::{App, Identity, Overlay, RefusedChange, Tone};
@@ -21,17 +22,6 @@ pub fn refuse_read_only(app: &mut App) -> bool {
         return true;
     }
     false
-}
-
-/// The same value for every one of `targets`.
-pub fn same_for_all(targets: Vec<BugRow>, value: FieldValue) -> Vec<BugEdit> {
-    targets
-        .into_iter()
-        .map(|bug| BugEdit {
-            bug,
-            fields: vec![value.clone()],
-        })
-        .collect()
 }
 
 /// Sends a change; the popup says it is being saved until the answer comes.
@@ -71,21 +61,24 @@ pub fn patch_rows(app: &mut App, rows: &[BugRow]) {
     app.marks.refresh(rows);
 }
 
-pub fn on_outcome(app: &mut App, outcome: ChangeOutcome) -> Vec<Command> {
-    let id = match &outcome {
-        ChangeOutcome::Applied { request, .. }
-        | ChangeOutcome::Refused { request, .. }
-        | ChangeOutcome::Failed { request, .. } => *request,
-    };
+/// The bug as it is now, when it changed since the user saw it.
+pub fn fresh(r: &Refusal) -> Option<&BugRow> {
+    match &r.reason {
+        RefusalReason::Conflict { theirs, .. } => Some(theirs),
+        _ => None,
+    }
+}
+
+pub fn on_outcome(app: &mut App, id: u64, outcome: ChangeOutcome) -> Vec<Command> {
     let Some(request) = app.in_flight.take_if(|r| r.id == id) else {
         return vec![];
     };
     app.overlay = None;
     match outcome {
-        ChangeOutcome::Applied { bugs, .. } => {
-            let after: Vec<BugRow> = bugs.iter().map(|b| b.after.clone()).collect();
+        ChangeOutcome::Applied(applied) => {
+            let after: Vec<BugRow> = applied.bugs.iter().map(|b| b.after.clone()).collect();
             patch_rows(app, &after);
-            undo::record(app, &request, bugs);
+            undo::record(app, &request, applied);
             let text = match request.purpose {
                 Purpose::Edit => format!(
                     "{}: {} (saved — u undoes)",
@@ -102,9 +95,9 @@ pub fn on_outcome(app: &mut App, outcome: ChangeOutcome) -> Vec<Command> {
                 refresh_all(app)
             }
         }
-        ChangeOutcome::Refused { refusals, .. } => {
-            let fresh: Vec<BugRow> = refusals.iter().filter_map(|r| r.fresh.clone()).collect();
-            patch_rows(app, &fresh);
+        ChangeOutcome::Refused(refusals) => {
+            let now: Vec<BugRow> = refusals.iter().filter_map(fresh).cloned().collect();
+            patch_rows(app, &now);
             app.overlay = Some(Overlay::Refused(Box::new(RefusedChange {
                 request,
                 refusals,
@@ -112,7 +105,7 @@ pub fn on_outcome(app: &mut App, outcome: ChangeOutcome) -> Vec<Command> {
             })));
             vec![]
         }
-        ChangeOutcome::Failed { error, .. } => {
+        ChangeOutcome::Failed { error } => {
             notify(app, Tone::Error, format!("{}: {error}", request.subject()));
             vec![]
         }
@@ -121,13 +114,7 @@ pub fn on_outcome(app: &mut App, outcome: ChangeOutcome) -> Vec<Command> {
 
 /// The request without the refused bugs, if any are left.
 fn others(r: &RefusedChange) -> Option<Vec<BugEdit>> {
-    let edits: Vec<BugEdit> = r
-        .request
-        .edits
-        .iter()
-        .filter(|e| !r.refusals.iter().any(|x| x.id == e.bug.id))
-        .cloned()
-        .collect();
+    let edits = without_refused(&r.request.edits, &r.refusals);
     (!edits.is_empty()).then_some(edits)
 }
 
@@ -136,9 +123,9 @@ fn others(r: &RefusedChange) -> Option<Vec<BugEdit>> {
 fn on_fresh(r: &RefusedChange) -> Option<Vec<BugEdit>> {
     let mut edits = r.request.edits.clone();
     for refusal in &r.refusals {
-        let fresh = refusal.fresh.clone()?;
-        let edit = edits.iter_mut().find(|e| e.bug.id == refusal.id)?;
-        edit.bug = fresh;
+        let now = fresh(refusal)?;
+        let edit = edits.iter_mut().find(|e| e.seen.id == refusal.id)?;
+        edit.seen = now.clone();
     }
     Some(edits)
 }

@@ -3,7 +3,8 @@
 //! is then selected in the table.
 
 use super::applying::refuse_read_only;
-use super::change::{NewBug, ProjectChoice, UserChoice};
+use crate::db::edit::NewBug;
+use uuid::Uuid;
 use super::forms::{Choice, Edited, LineInput, Picker, TextArea};
 use super::model::BugRow;
 use super::msg::{Command, Part};
@@ -52,8 +53,8 @@ pub struct CreateForm {
     pub focus: usize,
     pub title: LineInput,
     pub severity: Picker<Severity>,
-    pub project: Picker<Option<ProjectChoice>>,
-    pub assignee: Picker<Option<UserChoice>>,
+    pub project: Picker<Option<Uuid>>,
+    pub assignee: Picker<Option<Uuid>>,
     pub blocker: bool,
     pub description: TextArea,
     pub error: Option<String>,
@@ -72,13 +73,13 @@ fn choice<T>(label: impl Into<String>, value: T) -> Choice<T> {
     }
 }
 
-fn assignees(app: &App) -> Vec<Choice<Option<UserChoice>>> {
+fn assignees(app: &App) -> Vec<Choice<Option<Uuid>>> {
     let mut all = vec![choice("unassigned", None)];
     all.extend(
         app.users
             .iter()
             .flatten()
-            .map(|u| choice(format!("{} <{}>", u.name, u.email), Some(u.clone()))),
+            .map(|u| choice(format!("{} <{}>", u.name, u.email), Some(u.id))),
     );
     all
 }
@@ -99,13 +100,7 @@ pub fn start(app: &mut App) -> Vec<Command> {
         .unwrap_or(0);
     let mut projects = vec![choice("no project", None)];
     projects.extend(app.portfolio.rows.iter().map(|p| {
-        choice(
-            p.name.clone(),
-            Some(ProjectChoice {
-                id: p.id,
-                name: p.name.clone(),
-            }),
-        )
+        choice(p.name.clone(), Some(p.id))
     }));
     let filtered = app.table.query.filter.project.as_deref().and_then(|f| {
         projects
@@ -223,7 +218,7 @@ pub fn new_bug(form: &CreateForm) -> Result<NewBug, String> {
         severity,
         project,
         assignee,
-        blocker: form.blocker,
+        is_blocker: form.blocker,
         description,
     })
 }

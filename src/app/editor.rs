@@ -5,7 +5,7 @@
 //! that fails leaves the user where they can still type.
 
 use super::applying::refuse_read_only;
-use super::change::FieldValue;
+use crate::db::edit::FieldChange;
 use super::field_edit;
 use super::forms::{Edited, TextArea};
 use super::msg::Command;
@@ -100,7 +100,9 @@ fn finish(app: &mut App, mut w: Writing, text: String) -> Vec<Command> {
     match w.purpose.clone() {
         WritePurpose::Description(targets) => {
             let value = Some(text).filter(|t| !t.trim().is_empty());
-            field_edit::apply(app, targets, FieldValue::Description(value))
+            let value = FieldChange::Description(value);
+            let shown = field_edit::shown_typed(&value);
+            field_edit::apply(app, targets, value, &shown)
         }
         WritePurpose::Comment(bug) => {
             let n = text.trim().chars().count();

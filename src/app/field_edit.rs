@@ -4,15 +4,17 @@
 //! box (or `$EDITOR`) for the description. The change goes through the one
 //! generic audited change (`applying`).
 
-use super::applying::{refuse_read_only, same_for_all, submit};
-use super::change::{Field, FieldValue, ProjectChoice, Purpose};
+use super::applying::{refuse_read_only, submit};
+use crate::db::edit::BugEdit;
+use super::change::{CHOOSER, Purpose, label};
 use super::editor;
 use super::forms::{Choice, Edited, LineInput, Picker};
 use super::model::BugRow;
 use super::msg::{Command, Part};
 use super::state::{App, Overlay, Tone, WritePurpose};
 use super::update::notify;
-use crate::domain::{BugStatus, Severity};
+use crate::db::edit::FieldChange;
+use crate::domain::{BugStatus, Field, Severity};
 use crossterm::event::{KeyCode, KeyEvent};
 use rust_decimal::Decimal;
 use std::str::FromStr;
@@ -50,7 +52,7 @@ pub fn on_chooser_key(
     targets: Vec<BugRow>,
     selected: usize,
 ) -> Vec<Command> {
-    let last = Field::CHOOSER.len() - 1;
+    let last = CHOOSER.len() - 1;
     let stay = |app: &mut App, targets, selected| {
         app.overlay = Some(Overlay::FieldChooser { targets, selected });
         vec![]
@@ -62,8 +64,8 @@ pub fn on_chooser_key(
         }
         KeyCode::Down | KeyCode::Char('j') => stay(app, targets, (selected + 1).min(last)),
         KeyCode::Up | KeyCode::Char('k') => stay(app, targets, selected.saturating_sub(1)),
-        KeyCode::Enter => open(app, targets, Field::CHOOSER[selected.min(last)].1),
-        KeyCode::Char(c) => match Field::CHOOSER.iter().find(|(k, _)| *k == c) {
+        KeyCode::Enter => open(app, targets, CHOOSER[selected.min(last)].1),
+        KeyCode::Char(c) => match CHOOSER.iter().find(|(k, _)| *k == c) {
             Some((_, field)) => open(app, targets, *field),
             None => stay(app, targets, selected),
         },
@@ -71,7 +73,7 @@ pub fn on_chooser_key(
     }
 }
 
-fn choice(label: impl Into<String>, value: FieldValue) -> Choice<FieldValue> {
+fn choice(label: impl Into<String>, value: FieldChange) -> Choice<FieldChange> {
     Choice {
         label: label.into(),
         value,
@@ -97,7 +99,7 @@ pub fn open(app: &mut App, targets: Vec<BugRow>, field: Field) -> Vec<Command> {
             _ => {
                 let all = BugStatus::ALL
                     .iter()
-                    .map(|s| choice(s.as_str(), FieldValue::Status(*s)))
+                    .map(|s| choice(s.as_str(), FieldChange::Status(*s)))
                     .collect();
                 picker(targets, field, all, 0)
             }
@@ -107,14 +109,14 @@ pub fn open(app: &mut App, targets: Vec<BugRow>, field: Field) -> Vec<Command> {
             let at = Severity::ALL.iter().position(|s| Some(*s) == now);
             let all = Severity::ALL
                 .iter()
-                .map(|s| choice(s.as_str(), FieldValue::Severity(*s)))
+                .map(|s| choice(s.as_str(), FieldChange::Severity(*s)))
                 .collect();
             picker(targets, field, all, at.unwrap_or(0))
         }
         Field::Blocker => {
             let all = vec![
-                choice("blocker", FieldValue::Blocker(true)),
-                choice("not a blocker", FieldValue::Blocker(false)),
+                choice("blocker", FieldChange::Blocker(true)),
+                choice("not a blocker", FieldChange::Blocker(false)),
             ];
             // The other value first: the usual reason to open this.
             let at = usize::from(single.as_ref().is_some_and(|b| b.is_blocker));
@@ -130,13 +132,9 @@ pub fn open(app: &mut App, targets: Vec<BugRow>, field: Field) -> Vec<Command> {
             picker(targets, field, all, 0)
         }
         Field::Project => {
-            let mut all = vec![choice("no project", FieldValue::Project(None))];
+            let mut all = vec![choice("no project", FieldChange::Project(None))];
             all.extend(app.portfolio.rows.iter().map(|p| {
-                let value = FieldValue::Project(Some(ProjectChoice {
-                    id: p.id,
-                    name: p.name.clone(),
-                }));
-                choice(p.name.clone(), value)
+                choice(p.name.clone(), FieldChange::Project(Some(p.id)))
             }));
             picker(targets, field, all, 0)
         }
@@ -180,7 +178,7 @@ fn wait_for_detail(app: &mut App) -> Vec<Command> {
     vec![]
 }
 
-fn picker(targets: Vec<BugRow>, field: Field, all: Vec<Choice<FieldValue>>, at: usize) -> Overlay {
+fn picker(targets: Vec<BugRow>, field: Field, all: Vec<Choice<FieldChange>>, at: usize) -> Overlay {
     Overlay::PickValue {
         targets,
         field,
@@ -198,11 +196,11 @@ fn input(targets: Vec<BugRow>, field: Field, now: String) -> Overlay {
 }
 
 /// "unassigned", then every user as "Name <email>" (so typing either finds them).
-pub fn assignee_choices(app: &App) -> Vec<Choice<FieldValue>> {
-    let mut all = vec![choice("unassigned", FieldValue::Assignee(None))];
+pub fn assignee_choices(app: &App) -> Vec<Choice<FieldChange>> {
+    let mut all = vec![choice("unassigned", FieldChange::Assignee(None))];
     for u in app.users.iter().flatten() {
         let label = format!("{} <{}>", u.name, u.email);
-        all.push(choice(label, FieldValue::Assignee(Some(u.clone()))));
+        all.push(choice(label, FieldChange::Assignee(Some(u.id))));
     }
     all
 }
@@ -230,15 +228,15 @@ pub fn on_pick_key(
     key: KeyEvent,
     targets: Vec<BugRow>,
     field: Field,
-    mut picker: Picker<FieldValue>,
+    mut picker: Picker<FieldChange>,
 ) -> Vec<Command> {
     match picker.on_key(&key) {
         Edited::Cancel => {
             app.overlay = None;
             vec![]
         }
-        Edited::Submit => match picker.picked() {
-            Some(value) => apply(app, targets, value),
+        Edited::Submit => match picker.picked_choice() {
+            Some(c) => apply(app, targets, c.value, &c.label),
             None => vec![],
         },
         _ => {
@@ -253,13 +251,13 @@ pub fn on_pick_key(
 }
 
 /// The typed value, or why it cannot be one.
-fn parse(field: Field, text: &str) -> Result<FieldValue, String> {
+fn parse(field: Field, text: &str) -> Result<FieldChange, String> {
     let text = text.trim();
     match field {
         Field::Title if text.is_empty() => {
             Err("the title is empty: give the bug a short summary".into())
         }
-        Field::Title => Ok(FieldValue::Title(text.to_string())),
+        Field::Title => Ok(FieldChange::Title(text.to_string())),
         _ => {
             let hours = if text.is_empty() {
                 None
@@ -273,8 +271,8 @@ fn parse(field: Field, text: &str) -> Result<FieldValue, String> {
                 Some(h)
             };
             Ok(match field {
-                Field::EstimatedHours => FieldValue::EstimatedHours(hours),
-                _ => FieldValue::ActualHours(hours),
+                Field::EstimatedHours => FieldChange::EstimatedHours(hours),
+                _ => FieldChange::ActualHours(hours),
             })
         }
     }
@@ -294,7 +292,10 @@ pub fn on_input_key(
             vec![]
         }
         Edited::Submit => match parse(field, &input.text) {
-            Ok(value) => apply(app, targets, value),
+            Ok(value) => {
+                let shown = shown_typed(&value);
+                apply(app, targets, value, &shown)
+            }
             Err(e) => {
                 app.overlay = Some(Overlay::InputValue {
                     targets,
@@ -322,8 +323,25 @@ pub fn on_input_key(
     }
 }
 
-/// Sends `value` for every target, as one change.
-pub fn apply(app: &mut App, targets: Vec<BugRow>, value: FieldValue) -> Vec<Command> {
-    let label = format!("{} → {}", value.field().label(), value.shown());
-    submit(app, same_for_all(targets, value), Purpose::Edit, label)
+/// Sends `value` for every target, as one change; `shown` is how the value
+/// reads in the notice and the undo list.
+pub fn apply(app: &mut App, targets: Vec<BugRow>, value: FieldChange, shown: &str) -> Vec<Command> {
+    let label = label(&value, shown);
+    let edits = BugEdit::same_for(&targets, &[value]);
+    submit(app, edits, Purpose::Edit, label)
+}
+
+/// A typed value as the notice shows it: "\"New title\"", "2.5h", "none".
+pub fn shown_typed(value: &FieldChange) -> String {
+    match value {
+        FieldChange::Title(t) => match t.char_indices().nth(40) {
+            Some((i, _)) => format!("\"{}…\"", &t[..i]),
+            None => format!("\"{t}\""),
+        },
+        FieldChange::EstimatedHours(Some(h)) | FieldChange::ActualHours(Some(h)) => {
+            format!("{}h", h.normalize())
+        }
+        FieldChange::Description(Some(d)) if !d.trim().is_empty() => "new text".into(),
+        _ => "none".into(),
+    }
 }

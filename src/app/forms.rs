@@ -216,7 +216,11 @@ impl<T: Clone> Picker<T> {
     }
 
     pub fn picked(&self) -> Option<T> {
-        self.visible().get(self.selected).map(|c| c.value.clone())
+        self.picked_choice().map(|c| c.value)
+    }
+
+    pub fn picked_choice(&self) -> Option<Choice<T>> {
+        self.visible().get(self.selected).map(|c| (*c).clone())
     }
 
     /// Selects the visible item `i` (a click).

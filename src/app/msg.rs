@@ -1,7 +1,8 @@
 //! The one message type into the UI loop, and the commands `update` hands back
 //! to the runtime to carry out (database reads and writes).
 
-use super::change::{ChangeOutcome, ChangeRequest, NewBug, UserChoice};
+use super::change::{ChangeRequest, UserChoice};
+use crate::db::edit::{ChangeOutcome, NewBug};
 use super::model::{BugDetail, BugRow, Count, KpiData, ProjectRow};
 use crate::domain::BugStatus;
 use crate::query::{BugQuery, PageAnchor};
@@ -13,8 +14,11 @@ use uuid::Uuid;
 pub enum Msg {
     Key(KeyEvent),
     Mouse(MouseEvent),
-    /// The answer to a `Command::Apply`.
-    Applied(ChangeOutcome),
+    /// The answer to the `Command::Apply` of this request id.
+    Applied {
+        request: u64,
+        outcome: ChangeOutcome,
+    },
     /// The answer to `Command::CreateBug`: the new bug, or why not.
     Created(Result<BugRow, String>),
     /// The answer to `Command::AddComment`.

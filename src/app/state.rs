@@ -1,6 +1,8 @@
 //! The dashboard's whole state. `update` changes it; `ui` only reads it.
 
-use super::change::{ChangeRequest, Field, FieldValue, Refusal, UserChoice};
+use super::change::{ChangeRequest, UserChoice};
+use crate::db::edit::{FieldChange, Refusal};
+use crate::domain::Field;
 use super::forms::{LineInput, Picker, TextArea};
 use super::model::{BugDetail, BugRow, Count, KpiData, Me, ProjectRow};
 use crate::domain::BugStatus;
@@ -244,7 +246,7 @@ pub enum Overlay {
     PickValue {
         targets: Vec<BugRow>,
         field: Field,
-        picker: Picker<FieldValue>,
+        picker: Picker<FieldChange>,
     },
     /// A one-line value (title, hours); `error` says why the last Enter was
     /// refused.

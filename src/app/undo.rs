@@ -1,66 +1,55 @@
-//! Undo: this session's changes, newest last. `u` (after `y`) writes the old
-//! values back as a new audited change, checked against the version each bug
-//! had right after my change: if anyone else changed it since, the refusal
-//! dialog shows who changed what and the user decides.
+//! Undo: this session's changes, newest last. `u` (after `y`) reverts the
+//! newest as a new audited change (`db::edit::revert`), checked against the
+//! version each bug had right after my change: if anyone else changed it
+//! since, the refusal dialog shows who changed what and the user decides.
 
 use super::applying::{refuse_read_only, submit};
-use super::change::{AppliedBug, BugEdit, ChangeRequest, FieldValue, Purpose};
+use super::change::{ChangeRequest, Purpose, subject};
 use super::model::BugRow;
 use super::msg::Command;
 use super::state::{App, Overlay, Tone};
 use super::update::notify;
+use crate::db::edit::{Applied, BugEdit, FieldChange};
 use std::collections::HashMap;
 use uuid::Uuid;
 
 /// The session keeps this many changes to undo; older ones fall off.
 pub const UNDO_DEPTH: usize = 100;
 
-/// One change of mine, as the change that reverts it: each bug as it was
-/// right after my change, with the values its fields had before.
+/// One change of mine, as what reverts it: each bug as my change left it,
+/// with the old values of the fields it changed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UndoEntry {
     pub label: String,
     pub edits: Vec<BugEdit>,
 }
 
-impl UndoEntry {
-    fn subject(&self) -> String {
-        match self.edits.as_slice() {
-            [one] => one.bug.number.clone(),
-            many => format!("{} bugs", many.len()),
-        }
-    }
-}
-
 /// Keeps the undo list in step with a change just written: entries holding a
 /// bug at the version this change started from now hold it at the new one (a
 /// later change of mine is not someone else's), then the change itself is
 /// pushed (an edit) or its entry removed (an undo).
-pub fn record(app: &mut App, request: &ChangeRequest, bugs: Vec<AppliedBug>) {
+pub fn record(app: &mut App, request: &ChangeRequest, applied: Applied) {
     let started: HashMap<Uuid, i64> = request
         .edits
         .iter()
-        .map(|e| (e.bug.id, e.bug.version))
+        .map(|e| (e.seen.id, e.seen.version))
         .collect();
-    let moved: Vec<(i64, &BugRow)> = bugs
+    let moved: Vec<(i64, &BugRow)> = applied
+        .bugs
         .iter()
         .filter_map(|b| started.get(&b.after.id).map(|v| (*v, &b.after)))
         .collect();
     rebase(app, &moved);
     match request.purpose {
-        Purpose::Edit => push(
+        // Bugs that already had the values were not written: nothing to undo.
+        Purpose::Edit if !applied.undo.is_empty() => push(
             app,
             UndoEntry {
                 label: request.label.clone(),
-                edits: bugs
-                    .into_iter()
-                    .map(|b| BugEdit {
-                        bug: b.after,
-                        fields: b.before,
-                    })
-                    .collect(),
+                edits: applied.undo.edits,
             },
         ),
+        Purpose::Edit => {}
         Purpose::Undo => drop_newest(app),
     }
 }
@@ -72,10 +61,10 @@ pub fn record_status(app: &mut App, before: &BugRow, after: &BugRow) {
         app,
         UndoEntry {
             label: format!("status → {}", after.status),
-            edits: vec![BugEdit {
-                bug: after.clone(),
-                fields: vec![FieldValue::Status(before.status)],
-            }],
+            edits: vec![BugEdit::new(
+                after.clone(),
+                vec![FieldChange::Status(before.status)],
+            )],
         },
     );
 }
@@ -85,9 +74,9 @@ fn rebase(app: &mut App, moved: &[(i64, &BugRow)]) {
         for edit in &mut entry.edits {
             if let Some((_, after)) = moved
                 .iter()
-                .find(|(from, row)| row.id == edit.bug.id && *from == edit.bug.version)
+                .find(|(from, row)| row.id == edit.seen.id && *from == edit.seen.version)
             {
-                edit.bug = (*after).clone();
+                edit.seen = (*after).clone();
             }
         }
     }
@@ -117,7 +106,7 @@ pub fn start(app: &mut App) -> Vec<Command> {
         );
         return vec![];
     };
-    let label = format!("{} on {}", entry.label, entry.subject());
+    let label = format!("{} on {}", entry.label, subject(&entry.edits));
     app.overlay = Some(Overlay::UndoConfirm { label });
     vec![]
 }

@@ -15,7 +15,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
     match msg {
         Msg::Key(key) => on_key(app, key),
         Msg::Mouse(ev) => super::mouse::on_mouse(app, ev),
-        Msg::Applied(outcome) => super::applying::on_outcome(app, outcome),
+        Msg::Applied { request, outcome } => super::applying::on_outcome(app, request, outcome),
         Msg::Created(result) => super::create::on_created(app, result),
         Msg::Commented { bug, result } => super::editor::on_commented(app, bug, result),
         Msg::EditorDone { text, error } => super::editor::on_editor_done(app, text, error),

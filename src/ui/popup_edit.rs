@@ -6,7 +6,8 @@ use super::grid::window;
 use super::popup::{hint, message, popup_box};
 use super::text::{clean, pad, styled, tail, truncate, width};
 use super::theme::Theme;
-use crate::app::change::Field;
+use crate::app::change::CHOOSER;
+use crate::domain::Field;
 use crate::app::forms::{LineInput, Picker, TextArea};
 use crate::app::model::BugRow;
 use crate::app::mouse::ListHit;
@@ -129,7 +130,7 @@ pub fn chooser(
 ) {
     let inner_w = usize::from(area.width.min(64).saturating_sub(4));
     let head = vec![subject_line(targets, inner_w, theme), Line::default()];
-    let items: Vec<String> = Field::CHOOSER
+    let items: Vec<String> = CHOOSER
         .iter()
         .map(|(k, f)| format!("{k}  {}", f.label()))
         .collect();

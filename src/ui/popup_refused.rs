@@ -30,14 +30,14 @@ pub fn render(frame: &mut Frame, area: Rect, r: &RefusedChange, theme: &Theme) {
     let number_w = r
         .refusals
         .iter()
-        .map(|x| width(&x.number))
+        .map(|x| width(&x.bug))
         .max()
         .unwrap_or(0);
     for refusal in &r.refusals {
-        let pad = " ".repeat(number_w - width(&refusal.number));
+        let pad = " ".repeat(number_w - width(&refusal.bug));
         text.push(Line::from(vec![
-            styled(format!("{}{pad}  ", clean(&refusal.number)), theme.title),
-            Span::raw(clean(&refusal.reason).into_owned()),
+            styled(format!("{}{pad}  ", clean(&refusal.bug)), theme.title),
+            Span::raw(clean(&refusal.reason.to_string()).into_owned()),
         ]));
     }
     let (others, fresh) = choices(r);
