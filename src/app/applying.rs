@@ -3,12 +3,12 @@
 //! the choice to apply it to the others or re-apply on the new versions.
 
 use super::change::{ChangeRequest, Purpose};
-use crate::db::edit::{BugEdit, ChangeOutcome, Refusal, RefusalReason, without_refused};
 use super::model::BugRow;
 use super::msg::Command;
 use super::state::{App, Identity, Overlay, RefusedChange, Tone};
 use super::undo;
 use super::update::{notify, refresh_all};
+use crate::db::edit::{BugEdit, ChangeOutcome, Refusal, RefusalReason, without_refused};
 use crossterm::event::{KeyCode, KeyEvent};
 
 /// In a read-only session: says so (the usual message) and returns true.
@@ -78,7 +78,17 @@ pub fn on_outcome(app: &mut App, id: u64, outcome: ChangeOutcome) -> Vec<Command
         ChangeOutcome::Applied(applied) => {
             let after: Vec<BugRow> = applied.bugs.iter().map(|b| b.after.clone()).collect();
             patch_rows(app, &after);
+            let unchanged = applied.bugs.iter().all(|b| b.changed.is_empty());
             undo::record(app, &request, applied);
+            if unchanged {
+                let text = format!(
+                    "{} already had {}: nothing was changed",
+                    request.subject(),
+                    request.label.replace("→ ", "")
+                );
+                notify(app, Tone::Info, text);
+                return vec![];
+            }
             let text = match request.purpose {
                 Purpose::Edit => format!(
                     "{}: {} (saved — u undoes)",

@@ -3,17 +3,17 @@
 //! is then selected in the table.
 
 use super::applying::refuse_read_only;
-use crate::db::edit::NewBug;
-use uuid::Uuid;
 use super::forms::{Choice, Edited, LineInput, Picker, TextArea};
 use super::model::BugRow;
 use super::msg::{Command, Part};
 use super::state::{App, Overlay, PageIntent, Pane, Tone};
 use super::table_nav;
 use super::update::notify;
+use crate::db::edit::NewBug;
 use crate::domain::Severity;
 use crate::query::PageAnchor;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use uuid::Uuid;
 
 /// The form's fields, in Tab order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,9 +99,12 @@ pub fn start(app: &mut App) -> Vec<Command> {
         .position(|s| *s == Severity::Medium)
         .unwrap_or(0);
     let mut projects = vec![choice("no project", None)];
-    projects.extend(app.portfolio.rows.iter().map(|p| {
-        choice(p.name.clone(), Some(p.id))
-    }));
+    projects.extend(
+        app.portfolio
+            .rows
+            .iter()
+            .map(|p| choice(p.name.clone(), Some(p.id))),
+    );
     let filtered = app.table.query.filter.project.as_deref().and_then(|f| {
         projects
             .iter()

@@ -5,12 +5,12 @@
 //! that fails leaves the user where they can still type.
 
 use super::applying::refuse_read_only;
-use crate::db::edit::FieldChange;
 use super::field_edit;
 use super::forms::{Edited, TextArea};
 use super::msg::Command;
 use super::state::{App, Overlay, Pane, Tone, WritePurpose, Writing};
 use super::update::notify;
+use crate::db::edit::FieldChange;
 use crossterm::event::KeyEvent;
 
 /// What the terminal loop opens `$EDITOR` on.

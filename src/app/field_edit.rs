@@ -5,7 +5,6 @@
 //! generic audited change (`applying`).
 
 use super::applying::{refuse_read_only, submit};
-use crate::db::edit::BugEdit;
 use super::change::{CHOOSER, Purpose, label};
 use super::editor;
 use super::forms::{Choice, Edited, LineInput, Picker};
@@ -13,6 +12,7 @@ use super::model::BugRow;
 use super::msg::{Command, Part};
 use super::state::{App, Overlay, Tone, WritePurpose};
 use super::update::notify;
+use crate::db::edit::BugEdit;
 use crate::db::edit::FieldChange;
 use crate::domain::{BugStatus, Field, Severity};
 use crossterm::event::{KeyCode, KeyEvent};
@@ -133,9 +133,12 @@ pub fn open(app: &mut App, targets: Vec<BugRow>, field: Field) -> Vec<Command> {
         }
         Field::Project => {
             let mut all = vec![choice("no project", FieldChange::Project(None))];
-            all.extend(app.portfolio.rows.iter().map(|p| {
-                choice(p.name.clone(), FieldChange::Project(Some(p.id)))
-            }));
+            all.extend(
+                app.portfolio
+                    .rows
+                    .iter()
+                    .map(|p| choice(p.name.clone(), FieldChange::Project(Some(p.id)))),
+            );
             picker(targets, field, all, 0)
         }
         Field::Title => {

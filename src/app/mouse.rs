@@ -178,9 +178,7 @@ fn select_item(app: &mut App, i: usize) -> Option<bool> {
         })
     };
     match app.overlay.as_mut()? {
-        Overlay::FieldChooser { selected, .. } => {
-            set(selected, super::change::CHOOSER.len())
-        }
+        Overlay::FieldChooser { selected, .. } => set(selected, super::change::CHOOSER.len()),
         Overlay::StatusPicker {
             options, selected, ..
         } => set(selected, options.len()),

@@ -2,8 +2,8 @@
 //! to the runtime to carry out (database reads and writes).
 
 use super::change::{ChangeRequest, UserChoice};
-use crate::db::edit::{ChangeOutcome, NewBug};
 use super::model::{BugDetail, BugRow, Count, KpiData, ProjectRow};
+use crate::db::edit::{ChangeOutcome, NewBug};
 use crate::domain::BugStatus;
 use crate::query::{BugQuery, PageAnchor};
 use chrono::{DateTime, Utc};

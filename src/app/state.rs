@@ -1,11 +1,11 @@
 //! The dashboard's whole state. `update` changes it; `ui` only reads it.
 
 use super::change::{ChangeRequest, UserChoice};
-use crate::db::edit::{FieldChange, Refusal};
-use crate::domain::Field;
 use super::forms::{LineInput, Picker, TextArea};
 use super::model::{BugDetail, BugRow, Count, KpiData, Me, ProjectRow};
+use crate::db::edit::{FieldChange, Refusal};
 use crate::domain::BugStatus;
+use crate::domain::Field;
 use crate::query::{BugQuery, PageAnchor};
 use chrono::{DateTime, Utc};
 

@@ -56,6 +56,11 @@ fn load_count(app: &mut App) -> Command {
 
 /// Reloads the current window in place (periodic refresh, after an edit).
 pub fn reload(app: &mut App) -> Vec<Command> {
+    // A load that selects a just-created bug is newer than whatever change
+    // asks for this reload (its own NOTIFY, typically): let it land.
+    if app.table.loading && matches!(app.table.pending, Some(PageIntent::Select(..))) {
+        return vec![load_count(app)];
+    }
     let anchor = match (&app.table.anchor, cursor(&app.table, 0)) {
         (Some(PageAnchor::Top) | None, _) | (_, None) => PageAnchor::Top,
         (_, Some(c)) => PageAnchor::From(c),

@@ -13,7 +13,10 @@ use tokio::sync::mpsc::UnboundedSender;
 pub fn run(worker: &mut Worker, cmd: Command) {
     let tx = worker.tx.clone();
     let Some(ctx) = worker.edit.clone() else {
-        let _ = tx.send(refused(cmd, "this session is read-only: nothing was written".into()));
+        let _ = tx.send(refused(
+            cmd,
+            "this session is read-only: nothing was written".into(),
+        ));
         return;
     };
     // Writes go to the primary when reads come from a replica.
@@ -27,13 +30,13 @@ pub fn run(worker: &mut Worker, cmd: Command) {
                     request: req.id,
                     outcome: apply(&pool, &ctx, req).await?,
                 },
-                Command::CreateBug(new) => Msg::Created(
-                    match db::edit::create_bug(&pool, &ctx, new).await? {
+                Command::CreateBug(new) => {
+                    Msg::Created(match db::edit::create_bug(&pool, &ctx, new).await? {
                         CreateOutcome::Created(row) => Ok(row),
                         CreateOutcome::Refused(e) => Err(format!("{e}: nothing was written")),
                         CreateOutcome::Failed { error } => Err(error),
-                    },
-                ),
+                    })
+                }
                 Command::AddComment { bug, body } => Msg::Commented {
                     bug: bug.number.clone(),
                     result: match db::edit::add_comment(&pool, &ctx, bug.id, body).await? {

@@ -216,9 +216,12 @@ fn lines<'a>(bug: &'a BugDetail, app: &App, theme: &Theme) -> Vec<Line<'a>> {
     out.push(Line::from(vec![
         styled("History", theme.title),
         muted(format!(
-            " · {} changes, {} comments, newest first",
-            bug.history.len(),
-            bug.comments.len()
+            " · {}{}, newest first",
+            plural(bug.history.len(), "change"),
+            match bug.comments.len() {
+                0 => String::new(),
+                n => format!(", {}", plural(n, "comment")),
+            }
         )),
     ]));
     if bug.history.is_empty() && bug.comments.is_empty() {
@@ -289,4 +292,12 @@ fn history_line<'a>(h: &'a HistoryEntry, who_w: usize, theme: &Theme) -> Line<'a
         styled(" → ", theme.muted),
         styled(value(&h.new), theme.title),
     ])
+}
+
+fn plural(n: usize, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
 }

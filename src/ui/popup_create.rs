@@ -96,7 +96,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, form: &CreateForm, theme
         (Some(e), _) => styled(truncate(&clean(e), inner_w).into_owned(), theme.bad),
         (None, true) => styled("loading users…", theme.muted),
         (None, false) => styled(
-            "type to narrow a list · Space toggles blocker · Enter: next (a new line in the description)",
+            "type to narrow a list · Space: blocker · Enter: next field",
             theme.muted,
         ),
     };

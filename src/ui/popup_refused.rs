@@ -27,12 +27,7 @@ pub fn render(frame: &mut Frame, area: Rect, r: &RefusedChange, theme: &Theme) {
         styled(clean(&req.label).into_owned(), theme.title),
     ])];
     text.push(Line::default());
-    let number_w = r
-        .refusals
-        .iter()
-        .map(|x| width(&x.bug))
-        .max()
-        .unwrap_or(0);
+    let number_w = r.refusals.iter().map(|x| width(&x.bug)).max().unwrap_or(0);
     for refusal in &r.refusals {
         let pad = " ".repeat(number_w - width(&refusal.bug));
         text.push(Line::from(vec![
