@@ -3,9 +3,7 @@
 //! new-bug form, comments, read-only refusals and the mouse.
 
 use chrono::{DateTime, TimeZone, Utc};
-use crossterm::event::{
-    KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
-};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use ctodash::app::change::{ChangeRequest, Purpose};
 use ctodash::app::fixtures::{read_only_app, sample_app};
 use ctodash::app::model::BugRow;
@@ -17,9 +15,10 @@ use ctodash::db::edit::{
 };
 use ctodash::domain::{BugStatus, Severity};
 use ctodash::query::PageAnchor;
-use ctodash::ui::{Theme, render_with};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+
+mod common;
+
+use common::screen::{find_below, screen};
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap()
@@ -151,7 +150,10 @@ fn marks_are_kept_by_bug_through_scrolling_and_refreshes() {
     assert!(app.marks.contains(before[0].id), "off screen, still marked");
     let kept = app.marks.rows();
     let second = kept.iter().find(|r| r.id == before[1].id).unwrap();
-    assert_eq!(second.version, fresh[0].version, "the mark holds the fresh row");
+    assert_eq!(
+        second.version, fresh[0].version,
+        "the mark holds the fresh row"
+    );
 
     // `s` now acts on the marked bugs, whatever row is selected.
     press(&mut app, KeyCode::Char('s'));
@@ -210,7 +212,11 @@ fn a_refused_bulk_change_lists_each_bug_and_can_go_to_the_others() {
     let cmds = press(&mut app, KeyCode::Enter);
     let req = the_request(&cmds);
     assert_eq!(req.edits.len(), 3);
-    assert!(req.edits.iter().all(|e| e.changes == [FieldChange::Severity(Severity::Critical)]));
+    assert!(
+        req.edits
+            .iter()
+            .all(|e| e.changes == [FieldChange::Severity(Severity::Critical)])
+    );
     assert_eq!(req.label, "severity → critical");
     assert!(matches!(app.overlay, Some(Overlay::Working { .. })));
     assert!(press(&mut app, KeyCode::Char('q')).is_empty(), "keys wait");
@@ -226,7 +232,10 @@ fn a_refused_bulk_change_lists_each_bug_and_can_go_to_the_others() {
     );
     let text = screen(&app, 100, 30);
     assert!(text.contains("Nothing was written: 1 of 3"), "{text}");
-    assert!(text.contains(&rows[1].number) && text.contains("Grace Hopper"), "{text}");
+    assert!(
+        text.contains(&rows[1].number) && text.contains("Grace Hopper"),
+        "{text}"
+    );
     assert!(text.contains("apply to the other 2"), "{text}");
     assert!(text.contains("re-apply"), "{text}");
 
@@ -257,7 +266,10 @@ fn re_applying_after_a_conflict_uses_the_bug_as_it_is_now() {
     ctrl(&mut app, 'u');
     keys(&mut app, "Checkout total is wrong");
     let req = the_request(&press(&mut app, KeyCode::Enter));
-    assert_eq!(req.edits[0].changes, [FieldChange::Title("Checkout total is wrong".into())]);
+    assert_eq!(
+        req.edits[0].changes,
+        [FieldChange::Title("Checkout total is wrong".into())]
+    );
     let refused = conflict(&bug);
     let theirs = match &refused.reason {
         RefusalReason::Conflict { theirs, .. } => theirs.clone(),
@@ -271,7 +283,10 @@ fn re_applying_after_a_conflict_uses_the_bug_as_it_is_now() {
         },
     );
     let text = screen(&app, 100, 30);
-    assert!(!text.contains("apply to the other"), "one bug: no others\n{text}");
+    assert!(
+        !text.contains("apply to the other"),
+        "one bug: no others\n{text}"
+    );
     let again = the_request(&press(&mut app, KeyCode::Char('r')));
     assert_eq!(again.edits[0].seen.version, theirs.version);
     assert_eq!(again.edits[0].changes, req.edits[0].changes);
@@ -288,15 +303,27 @@ fn undo_walks_back_newest_first_and_stops_at_someone_elses_change() {
     let first = the_request(&press(&mut app, KeyCode::Enter));
     update(
         &mut app,
-        applied(&first, |r| r.severity = Severity::Low, |r| FieldChange::Severity(r.severity)),
+        applied(
+            &first,
+            |r| r.severity = Severity::Low,
+            |r| FieldChange::Severity(r.severity),
+        ),
     );
     press(&mut app, KeyCode::Char('e'));
     press(&mut app, KeyCode::Char('b'));
     let second = the_request(&press(&mut app, KeyCode::Enter));
-    assert_eq!(second.edits[0].seen.version, bug.version + 1, "on the saved row");
+    assert_eq!(
+        second.edits[0].seen.version,
+        bug.version + 1,
+        "on the saved row"
+    );
     update(
         &mut app,
-        applied(&second, |r| r.is_blocker = !bug.is_blocker, |r| FieldChange::Blocker(r.is_blocker)),
+        applied(
+            &second,
+            |r| r.is_blocker = !bug.is_blocker,
+            |r| FieldChange::Blocker(r.is_blocker),
+        ),
     );
     assert_eq!(app.undo.len(), 2);
 
@@ -308,11 +335,18 @@ fn undo_walks_back_newest_first_and_stops_at_someone_elses_change() {
     }
     let undo2 = the_request(&press(&mut app, KeyCode::Char('y')));
     assert_eq!(undo2.purpose, Purpose::Undo);
-    assert_eq!(undo2.edits[0].changes, [FieldChange::Blocker(bug.is_blocker)]);
+    assert_eq!(
+        undo2.edits[0].changes,
+        [FieldChange::Blocker(bug.is_blocker)]
+    );
     assert_eq!(undo2.edits[0].seen.version, bug.version + 2);
     update(
         &mut app,
-        applied(&undo2, |r| r.is_blocker = bug.is_blocker, |r| FieldChange::Blocker(r.is_blocker)),
+        applied(
+            &undo2,
+            |r| r.is_blocker = bug.is_blocker,
+            |r| FieldChange::Blocker(r.is_blocker),
+        ),
     );
     assert_eq!(app.undo.len(), 1, "an undo is not itself pushed");
 
@@ -320,7 +354,10 @@ fn undo_walks_back_newest_first_and_stops_at_someone_elses_change() {
     // changes left (not the one it had when it was made).
     press(&mut app, KeyCode::Char('u'));
     let undo1 = the_request(&press(&mut app, KeyCode::Char('y')));
-    assert_eq!(undo1.edits[0].changes, [FieldChange::Severity(bug.severity)]);
+    assert_eq!(
+        undo1.edits[0].changes,
+        [FieldChange::Severity(bug.severity)]
+    );
     assert_eq!(undo1.edits[0].seen.version, bug.version + 3);
 
     // Someone else changed the bug since: the conflict dialog, and Esc
@@ -333,11 +370,20 @@ fn undo_walks_back_newest_first_and_stops_at_someone_elses_change() {
         },
     );
     let text = screen(&app, 100, 30);
-    assert!(text.contains("Undo refused") && text.contains("Grace Hopper"), "{text}");
+    assert!(
+        text.contains("Undo refused") && text.contains("Grace Hopper"),
+        "{text}"
+    );
     press(&mut app, KeyCode::Esc);
     assert!(app.undo.is_empty());
     press(&mut app, KeyCode::Char('u'));
-    assert!(app.notice.as_ref().unwrap().text.contains("nothing to undo"));
+    assert!(
+        app.notice
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("nothing to undo")
+    );
 }
 
 #[test]
@@ -363,7 +409,10 @@ fn a_status_change_from_the_status_dialog_can_be_undone() {
 fn mine_toggles_the_assignee_filter_to_me() {
     let mut app = app();
     let cmds = press(&mut app, KeyCode::Char('m'));
-    assert_eq!(app.table.query.filter.assignee.as_deref(), Some("ada@acme.test"));
+    assert_eq!(
+        app.table.query.filter.assignee.as_deref(),
+        Some("ada@acme.test")
+    );
     assert!(cmds.iter().any(|c| matches!(c, Command::LoadPage { .. })));
     press(&mut app, KeyCode::Char('m'));
     assert_eq!(app.table.query.filter.assignee, None);
@@ -384,7 +433,9 @@ fn the_new_bug_form_checks_its_fields_and_selects_the_new_bug() {
     );
     assert!(ctrl(&mut app, 's').is_empty());
     match &app.overlay {
-        Some(Overlay::Create(form)) => assert!(form.error.as_ref().unwrap().contains("title is empty")),
+        Some(Overlay::Create(form)) => {
+            assert!(form.error.as_ref().unwrap().contains("title is empty"))
+        }
         other => panic!("{other:?}"),
     }
     keys(&mut app, "Refund button is missing");
@@ -406,7 +457,12 @@ fn the_new_bug_form_checks_its_fields_and_selects_the_new_bug() {
     };
     assert_eq!(new.title, "Refund button is missing");
     assert_eq!(new.severity, Severity::High);
-    let checkout = app.portfolio.rows.iter().find(|p| p.name == "Checkout").unwrap();
+    let checkout = app
+        .portfolio
+        .rows
+        .iter()
+        .find(|p| p.name == "Checkout")
+        .unwrap();
     assert_eq!(new.project, Some(checkout.id));
     assert_eq!(new.assignee, None);
     assert!(new.is_blocker);
@@ -418,10 +474,22 @@ fn the_new_bug_form_checks_its_fields_and_selects_the_new_bug() {
     row.number = "BUG-9001".into();
     let cmds = update(&mut app, Msg::Created(Ok(row.clone())));
     let generation = match cmds.as_slice() {
-        [Command::LoadPage { generation, anchor: PageAnchor::From(_), .. }] => *generation,
+        [
+            Command::LoadPage {
+                generation,
+                anchor: PageAnchor::From(_),
+                ..
+            },
+        ] => *generation,
         other => panic!("{other:?}"),
     };
-    assert!(app.notice.as_ref().unwrap().text.contains("BUG-9001 created"));
+    assert!(
+        app.notice
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("BUG-9001 created")
+    );
     let mut window = rows(&app);
     window.insert(3, row.clone());
     let page = Page {
@@ -432,7 +500,10 @@ fn the_new_bug_form_checks_its_fields_and_selects_the_new_bug() {
     };
     let cmds = update(&mut app, Msg::Loaded(Loaded::Page { generation, page }));
     assert_eq!(app.table.selected_row().map(|r| r.id), Some(row.id));
-    assert!(cmds.iter().any(|c| matches!(c, Command::LoadDetail { id, .. } if *id == row.id)));
+    assert!(
+        cmds.iter()
+            .any(|c| matches!(c, Command::LoadDetail { id, .. } if *id == row.id))
+    );
 }
 
 #[test]
@@ -463,7 +534,10 @@ fn with_editor_set_the_text_is_written_there() {
     let mut app = app();
     app.editor = Some("vi".into());
     press(&mut app, KeyCode::Char('c'));
-    let req = app.editor_request.clone().expect("the loop is asked to run $EDITOR");
+    let req = app
+        .editor_request
+        .clone()
+        .expect("the loop is asked to run $EDITOR");
     assert_eq!(req.command, "vi");
     let cmds = update(
         &mut app,
@@ -472,7 +546,9 @@ fn with_editor_set_the_text_is_written_there() {
             error: None,
         },
     );
-    assert!(matches!(cmds.as_slice(), [Command::AddComment { body, .. }] if body == "Written in vi"));
+    assert!(
+        matches!(cmds.as_slice(), [Command::AddComment { body, .. }] if body == "Written in vi")
+    );
     // A failed editor leaves the text box open, saying why.
     press(&mut app, KeyCode::Esc);
     app.overlay = None;
@@ -497,7 +573,11 @@ fn a_read_only_session_refuses_every_write_key_the_usual_way() {
         assert!(app.overlay.is_none(), "{key}");
         let notice = app.notice.clone().unwrap();
         assert_eq!(notice.tone, Tone::Error);
-        assert!(notice.text.contains("nothing can be changed"), "{key}: {}", notice.text);
+        assert!(
+            notice.text.contains("nothing can be changed"),
+            "{key}: {}",
+            notice.text
+        );
     }
     let mut app = read_only_app(now());
     mark_first(&mut app, 2);
@@ -506,39 +586,8 @@ fn a_read_only_session_refuses_every_write_key_the_usual_way() {
     assert!(app.overlay.is_none());
 }
 
-fn draw(app: &App, w: u16, h: u16) -> ratatui::buffer::Buffer {
-    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
-    terminal.draw(|f| render_with(f, app, &Theme::colour())).unwrap();
-    terminal.backend().buffer().clone()
-}
-
-fn screen(app: &App, w: u16, h: u16) -> String {
-    let buf = draw(app, w, h);
-    let mut out = String::new();
-    for y in 0..h {
-        for x in 0..w {
-            out.push_str(buf[(x, y)].symbol());
-        }
-        out.push('\n');
-    }
-    out
-}
-
-/// Where `needle` starts on screen.
 fn find(app: &App, w: u16, h: u16, needle: &str) -> (u16, u16) {
     find_below(app, w, h, needle, 0)
-}
-
-/// Where `needle` first starts on screen at or below line `from`.
-fn find_below(app: &App, w: u16, h: u16, needle: &str, from: usize) -> (u16, u16) {
-    let text = screen(app, w, h);
-    for (y, line) in text.lines().enumerate().skip(from) {
-        if let Some(i) = line.find(needle) {
-            let x = line[..i].chars().count();
-            return (x as u16, y as u16);
-        }
-    }
-    panic!("{needle} not on screen:\n{text}");
 }
 
 fn mouse(app: &mut App, kind: MouseEventKind, (column, row): (u16, u16)) -> Vec<Command> {
@@ -562,7 +611,10 @@ fn clicks_select_rows_focus_panes_and_pick_popup_items() {
     let at = find(&app, 160, 48, &target.number);
     let cmds = mouse(&mut app, CLICK, at);
     assert_eq!(app.table.selected_row().map(|r| r.id), Some(target.id));
-    assert!(cmds.iter().any(|c| matches!(c, Command::LoadDetail { id, .. } if *id == target.id)));
+    assert!(
+        cmds.iter()
+            .any(|c| matches!(c, Command::LoadDetail { id, .. } if *id == target.id))
+    );
 
     // The detail pane and the portfolio take focus when clicked.
     let detail = find(&app, 160, 48, "Detail ·");
@@ -585,11 +637,17 @@ fn clicks_select_rows_focus_panes_and_pick_popup_items() {
     press(&mut app, KeyCode::Char('e'));
     let severity = find(&app, 160, 48, "severity");
     assert!(mouse(&mut app, CLICK, severity).is_empty());
-    assert!(matches!(app.overlay, Some(Overlay::FieldChooser { selected: 1, .. })));
+    assert!(matches!(
+        app.overlay,
+        Some(Overlay::FieldChooser { selected: 1, .. })
+    ));
     mouse(&mut app, CLICK, severity);
     assert!(matches!(
         app.overlay,
-        Some(Overlay::PickValue { field: Field::Severity, .. })
+        Some(Overlay::PickValue {
+            field: Field::Severity,
+            ..
+        })
     ));
 }
 
