@@ -473,6 +473,11 @@ fn the_new_bug_form_checks_its_fields_and_selects_the_new_bug() {
     row.id = uuid::Uuid::from_u128(0xfeed);
     row.number = "BUG-9001".into();
     let cmds = update(&mut app, Msg::Created(Ok(row.clone())));
+    assert_eq!(
+        app.table.selected_row().map(|r| r.id),
+        Some(row.id),
+        "selected at once, before the window reloads"
+    );
     let generation = match cmds.as_slice() {
         [
             Command::LoadPage {
@@ -480,7 +485,8 @@ fn the_new_bug_form_checks_its_fields_and_selects_the_new_bug() {
                 anchor: PageAnchor::From(_),
                 ..
             },
-        ] => *generation,
+            Command::LoadDetail { id, .. },
+        ] if *id == row.id => *generation,
         other => panic!("{other:?}"),
     };
     assert!(
@@ -490,7 +496,7 @@ fn the_new_bug_form_checks_its_fields_and_selects_the_new_bug() {
             .text
             .contains("BUG-9001 created")
     );
-    let mut window = rows(&app);
+    let mut window: Vec<BugRow> = rows(&app).into_iter().filter(|r| r.id != row.id).collect();
     window.insert(3, row.clone());
     let page = Page {
         anchor: PageAnchor::Top,
@@ -498,12 +504,9 @@ fn the_new_bug_form_checks_its_fields_and_selects_the_new_bug() {
         more_before: false,
         more_after: true,
     };
-    let cmds = update(&mut app, Msg::Loaded(Loaded::Page { generation, page }));
+    update(&mut app, Msg::Loaded(Loaded::Page { generation, page }));
     assert_eq!(app.table.selected_row().map(|r| r.id), Some(row.id));
-    assert!(
-        cmds.iter()
-            .any(|c| matches!(c, Command::LoadDetail { id, .. } if *id == row.id))
-    );
+    assert_eq!(app.table.rows[3].id, row.id, "in its place in the order");
 }
 
 #[test]

@@ -255,13 +255,18 @@ pub fn on_created(app: &mut App, result: Result<BugRow, String>) -> Vec<Command>
                 format!("{} created: {}", row.number, row.title),
             );
             app.focus = Pane::Bugs;
+            // Selected at once, so the next key acts on it; the window then
+            // reloads around it, in its place in the order.
+            let at = app.table.selected.min(app.table.rows.len());
+            app.table.rows.insert(at, row.clone());
+            app.table.selected = at;
             let cursor = crate::db::bugs::cursor_of(&row, app.table.query.sort.key);
             let page = table_nav::load_window(
                 app,
                 PageAnchor::From(cursor),
                 PageIntent::Select(row.id, row.number.clone()),
             );
-            vec![page]
+            vec![page, super::loads::detail(app, row.id)]
         }
         Err(e) => {
             notify(app, Tone::Error, format!("not created: {e}"));

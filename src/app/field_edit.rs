@@ -115,8 +115,8 @@ pub fn open(app: &mut App, targets: Vec<BugRow>, field: Field) -> Vec<Command> {
         }
         Field::Blocker => {
             let all = vec![
-                choice("blocker", FieldChange::Blocker(true)),
-                choice("not a blocker", FieldChange::Blocker(false)),
+                choice("yes", FieldChange::Blocker(true)),
+                choice("no", FieldChange::Blocker(false)),
             ];
             // The other value first: the usual reason to open this.
             let at = usize::from(single.as_ref().is_some_and(|b| b.is_blocker));

@@ -5,8 +5,8 @@
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
 use crossterm::execute;
 use crossterm::terminal::{
-    BeginSynchronizedUpdate, EndSynchronizedUpdate, EnterAlternateScreen, LeaveAlternateScreen,
-    disable_raw_mode, enable_raw_mode,
+    BeginSynchronizedUpdate, Clear, ClearType, EndSynchronizedUpdate, EnterAlternateScreen,
+    LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
 };
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
@@ -27,13 +27,17 @@ pub struct TerminalGuard {
 pub fn enter(mouse: bool) -> io::Result<TerminalGuard> {
     install_panic_hook();
     take(mouse)?;
-    // A buffered writer turns each frame into one write: less tearing over SSH.
-    let terminal = Terminal::new(CrosstermBackend::new(BufWriter::with_capacity(
-        64 * 1024,
-        io::stdout(),
-    )))?;
+    let terminal = new_terminal()?;
     TAKEN.store(true, Ordering::SeqCst);
     Ok(TerminalGuard { terminal })
+}
+
+/// A buffered writer turns each frame into one write: less tearing over SSH.
+fn new_terminal() -> io::Result<Term> {
+    Terminal::new(CrosstermBackend::new(BufWriter::with_capacity(
+        64 * 1024,
+        io::stdout(),
+    )))
 }
 
 fn take(mouse: bool) -> io::Result<()> {
@@ -81,7 +85,11 @@ impl TerminalGuard {
         restore();
         let out = f();
         take(mouse)?;
-        self.terminal.clear()?;
+        // A fresh terminal draws the whole next frame. (`Terminal::clear`
+        // would ask the terminal where its cursor is, which not every
+        // terminal answers.)
+        execute!(io::stdout(), Clear(ClearType::All))?;
+        self.terminal = new_terminal()?;
         Ok(out)
     }
 
