@@ -162,7 +162,7 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[Char('e')],
         label: "e",
         action: EditField,
-        help: "edit a field (severity, assignee, blocker, title, project, hours, description)",
+        help: "edit a field (severity, assignee, title, hours, …)",
     },
     Binding {
         keys: &[Char('n')],
@@ -180,13 +180,13 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[Char(' ')],
         label: "Space",
         action: Mark,
-        help: "mark / unmark the bug (s and e then change every marked bug)",
+        help: "mark / unmark the bug: s and e then act on all marked",
     },
     Binding {
         keys: &[Char('*')],
         label: "*",
         action: MarkAll,
-        help: "mark every bug of the filter (up to 1,000); with marks: unmark all",
+        help: "mark all bugs of the filter (≤ 1,000); or unmark all",
     },
     Binding {
         keys: &[Char('u')],
@@ -306,7 +306,8 @@ mod tests {
             KeyCode::Char('c'),
             KeyModifiers::CONTROL
         )));
-        assert_eq!(action_for(&key(KeyCode::Char('c'))), None);
+        // Plain `c` comments; only Ctrl-c quits.
+        assert_eq!(action_for(&key(KeyCode::Char('c'))), Some(Comment));
     }
 
     #[test]
