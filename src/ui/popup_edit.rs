@@ -251,7 +251,7 @@ pub fn write(frame: &mut Frame, area: Rect, app: &App, w: &Writing, theme: &Them
         WritePurpose::Description(t) => (" Description ", t.clone()),
         WritePurpose::Comment(bug) => (" New comment ", vec![bug.clone()]),
     };
-    let h = area.height.min(16).max(8);
+    let h = area.height.clamp(8, 16);
     let text_rows = usize::from(h.saturating_sub(6));
     let mut lines = vec![subject_line(&targets, inner_w, theme), Line::default()];
     lines.extend(area_lines(&w.area, inner_w, text_rows, theme));
