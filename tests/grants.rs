@@ -51,6 +51,7 @@ async fn footprint(db: &TestDb) -> Vec<i64> {
         "SELECT coalesce(sum(version), 0)::bigint FROM bugs",
         "SELECT coalesce(sum(bug_count), 0)::bigint FROM bug_stats",
         "SELECT count(*) FROM bugs",
+        "SELECT count(*) FROM bug_comments",
     ] {
         out.push(count(db, sql).await);
     }
@@ -87,6 +88,27 @@ async fn a_viewer_reads_and_cannot_write() {
         ],
     );
 
+    // Nor any other edit: fields, a new bug, a comment.
+    for args in [
+        vec![
+            "bugs",
+            "set",
+            &bug,
+            "--severity",
+            "critical",
+            "--title",
+            "x",
+        ],
+        vec!["bugs", "new", "--title", "Crash", "--severity", "low"],
+        vec!["bugs", "comment", &bug, "hello"],
+    ] {
+        let mut args = args.clone();
+        args.extend(["--user", DEMO_CTO_EMAIL]);
+        cli.run(&args)
+            .await
+            .fails_with(1, &["may not make this change", "nothing was written"]);
+    }
+
     let run = cli.run(&["doctor", "--user", DEMO_CTO_EMAIL]).await;
     assert!(line(&run, "role").contains("is a viewer"), "{}", run.stdout);
     let write = line(&run, "write access");
@@ -97,7 +119,8 @@ async fn a_viewer_reads_and_cannot_write() {
     );
     assert!(
         write.contains(&format!(
-            "GRANT UPDATE (status) ON bugs TO {};",
+            "GRANT UPDATE (status, severity, assigned_to, is_blocker, title, project_id, \
+             estimated_hours, actual_hours, description) ON bugs TO {};",
             viewer.name
         )),
         "{write}"
@@ -185,6 +208,60 @@ async fn an_editor_saves_edits_and_nothing_more() {
         "the summary trigger wrote as the owner"
     );
 
+    // Every other edit an editor makes: fields, a new bug, a comment.
+    let before = footprint(&db).await;
+    let assignee: String = sqlx::query_scalar("SELECT email FROM users ORDER BY email LIMIT 1")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    let project: String = sqlx::query_scalar("SELECT name FROM projects ORDER BY name LIMIT 1")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    let user = ["--user", DEMO_CTO_EMAIL];
+    let mut set = vec![
+        "bugs",
+        "set",
+        &bug,
+        "--severity",
+        "critical",
+        "--assignee",
+        &assignee,
+        "--blocker",
+        "true",
+        "--title",
+        "Edited by an editor",
+        "--project",
+        &project,
+        "--estimated-hours",
+        "3",
+        "--actual-hours",
+        "1.5",
+        "--description",
+        "text",
+    ];
+    set.extend(user);
+    cli.run(&set).await.ok();
+    let mut new = vec![
+        "bugs",
+        "new",
+        "--title",
+        "Made by an editor",
+        "--severity",
+        "low",
+    ];
+    new.extend(user);
+    let number = cli.run(&new).await.ok().stdout;
+    assert!(number.starts_with("BUG-"), "{number}");
+    let mut comment = vec!["bugs", "comment", &bug, "An editor's note"];
+    comment.extend(user);
+    cli.run(&comment).await.ok();
+    let after = footprint(&db).await;
+    assert_eq!(after[1] - before[1], 3, "three audit rows");
+    assert_eq!(after[4] - before[4], 1, "one new bug");
+    assert_eq!(after[5] - before[5], 1, "one comment");
+    assert!(after[0] - before[0] >= 5, "history of the edited fields");
+
     // Nothing beyond the edit: no deletes, truncates, other columns, or
     // writes to the tables the triggers keep.
     let mut conn = PgConnection::connect_with(&db.options_as(&editor.name))
@@ -193,13 +270,23 @@ async fn an_editor_saves_edits_and_nothing_more() {
     for sql in [
         "DELETE FROM bugs",
         "TRUNCATE bugs",
-        "UPDATE bugs SET title = 'x'",
-        "INSERT INTO bugs (bug_number, title, severity) VALUES ('BUG-9', 'x', 'low')",
+        "UPDATE bugs SET version = 1",
+        "UPDATE bugs SET sla_hours = 1",
+        "UPDATE bugs SET created_at = now() - interval '1 year'",
+        "INSERT INTO bugs (bug_number, title, severity, created_at) \
+         VALUES ('BUG-9', 'x', 'low', '2000-01-01')",
+        "INSERT INTO bug_comments (bug_id, body, created_at) \
+         SELECT id, 'x', '2000-01-01' FROM bugs LIMIT 1",
+        "UPDATE bug_comments SET body = 'x'",
+        "DELETE FROM bug_comments",
+        "SELECT setval('bug_number_seq', 1)",
         "INSERT INTO bug_history (bug_id, field_changed) SELECT id, 'status' FROM bugs LIMIT 1",
         "UPDATE bug_stats SET bug_count = 0",
         "DELETE FROM audit_log",
         "INSERT INTO audit_log (action, entity_type, created_at) VALUES ('x', 'y', '2000-01-01')",
         "INSERT INTO import_logs (source) VALUES ('csv')",
+        "INSERT INTO users (email, name) VALUES ('x@y.z', 'x')",
+        "UPDATE projects SET name = 'x'",
     ] {
         let e = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
             .execute(&mut conn)

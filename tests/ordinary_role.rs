@@ -1,7 +1,7 @@
 //! Production databases are rarely used as a superuser. Everything here runs
 //! as an ordinary role that owns its database (`CREATE ROLE app LOGIN
 //! CREATEDB`, `CREATE DATABASE x OWNER app`): migrate, seed, the read
-//! commands, a status edit, both CSV imports, a snapshot, and the dashboard
+//! commands, a status edit, field edits, a new bug, a comment, both CSV imports, a snapshot, and the dashboard
 //! itself with `--user`, editing from the keyboard.
 
 #[path = "common/cli.rs"]
@@ -82,6 +82,32 @@ async fn a_database_owner_without_superuser_can_do_everything() {
         history + 1
     );
     assert_eq!(count(&db, "SELECT count(*) FROM audit_log").await, 1);
+
+    // Every other edit: fields, a new bug (a number from the sequence), a comment.
+    let user = ["--user", DEMO_CTO_EMAIL];
+    let mut set = vec![
+        "bugs",
+        "set",
+        &bug,
+        "--severity",
+        "low",
+        "--title",
+        "Owned edit",
+    ];
+    set.extend(user);
+    cli.run(&set).await.ok();
+    let mut new = vec!["bugs", "new", "--title", "Owned bug", "--severity", "high"];
+    new.extend(user);
+    assert!(cli.run(&new).await.ok().stdout.starts_with("BUG-"));
+    let mut comment = vec!["bugs", "comment", &bug, "Owned comment"];
+    comment.extend(user);
+    cli.run(&comment).await.ok();
+    assert_eq!(count(&db, "SELECT count(*) FROM audit_log").await, 4);
+    assert_eq!(count(&db, "SELECT count(*) FROM bug_comments").await, 1);
+    sqlx::query("DELETE FROM audit_log")
+        .execute(&db.pool)
+        .await
+        .unwrap();
 
     // Both imports (the samples expect these two users).
     sqlx::query(

@@ -39,6 +39,7 @@ async fn everything(db: &TestDb) -> Vec<i64> {
         "audit_log",
         "bug_stats",
         "bug_resolutions_daily",
+        "bug_comments",
         "_sqlx_migrations",
     ] {
         out.push(cli::count(db, &format!("SELECT count(*) FROM {table}")).await);
@@ -67,6 +68,12 @@ async fn every_write_command_refuses_and_changes_nothing() {
     .fetch_one(&db.pool)
     .await
     .unwrap();
+    let other: String = sqlx::query_scalar(
+        "SELECT bug_number FROM bugs WHERE status = 'pending' ORDER BY bug_number OFFSET 1 LIMIT 1",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
     let before = everything(&db).await;
     let bugs_csv = asset("assets/csv/bugs_sample.csv");
     let projects_csv = asset("assets/csv/projects_sample.csv");
@@ -83,6 +90,42 @@ async fn every_write_command_refuses_and_changes_nothing() {
             "set-status",
             &bug,
             "in_progress",
+            "--user",
+            "cto@example.com",
+        ],
+        vec![
+            "bugs",
+            "set-status",
+            &bug,
+            &other,
+            "in_progress",
+            "--user",
+            "cto@example.com",
+        ],
+        vec![
+            "bugs",
+            "set",
+            &bug,
+            "--severity",
+            "critical",
+            "--user",
+            "cto@example.com",
+        ],
+        vec![
+            "bugs",
+            "new",
+            "--title",
+            "Crash",
+            "--severity",
+            "low",
+            "--user",
+            "cto@example.com",
+        ],
+        vec![
+            "bugs",
+            "comment",
+            &bug,
+            "hello",
             "--user",
             "cto@example.com",
         ],
@@ -286,6 +329,44 @@ async fn the_session_refuses_every_write_path_by_itself() {
     .expect_err("status changed");
     assert!(e.to_string().contains("read-only"), "{e}");
     assert_eq!(everything(&db).await, before, "set-status");
+
+    // The generic change, a new bug and a comment: the session refuses each.
+    use ctodash::db::edit::{self as edit, BugEdit, ChangeOutcome, CommentOutcome, CreateOutcome};
+    use ctodash::domain::{FieldChange, Severity};
+    let bulk = BugEdit::same_for(
+        std::slice::from_ref(&detail.row),
+        &[
+            FieldChange::Severity(Severity::Critical),
+            FieldChange::Blocker(true),
+        ],
+    );
+    match edit::apply_changes(&session.pool, &ctx, &bulk)
+        .await
+        .unwrap()
+    {
+        ChangeOutcome::Failed { error } => assert!(error.contains("read-only"), "{error}"),
+        other => panic!("{other:?}"),
+    }
+    let new = edit::NewBug {
+        title: "Crash".into(),
+        severity: Severity::Low,
+        project: None,
+        assignee: None,
+        is_blocker: false,
+        description: None,
+    };
+    match edit::create_bug(&session.pool, &ctx, &new).await.unwrap() {
+        CreateOutcome::Failed { error } => assert!(error.contains("read-only"), "{error}"),
+        other => panic!("{other:?}"),
+    }
+    match edit::add_comment(&session.pool, &ctx, detail.row.id, "hi")
+        .await
+        .unwrap()
+    {
+        CommentOutcome::Failed { error } => assert!(error.contains("read-only"), "{error}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(everything(&db).await, before, "edit, create, comment");
 }
 
 /// `migrate` on a database with no schema yet: a read-only session creates

@@ -3,11 +3,14 @@
 //! current role is (`ctodash doctor`). Both come from the lists below, so the
 //! printed grants and the doctor's verdict cannot drift apart.
 //!
-//! An edit (a status change) reads the bug and its people, locks the row
-//! (`FOR UPDATE`), updates `status` and inserts its `audit_log` row. The
-//! triggers then write `bug_history`, `bug_stats` and `bug_resolutions_daily`
-//! with the schema owner's rights (migration 0007), so an editor needs no
-//! privilege on them and cannot forge history or counters.
+//! An edit (`db::edit::apply_changes`) reads the bugs and their people, locks
+//! the rows (`FOR UPDATE`), updates the columns it changes and inserts one
+//! `audit_log` row per bug; creating a bug takes a number from
+//! `bug_number_seq` and inserts the row; a comment inserts into
+//! `bug_comments`. The triggers then write `bug_history`, `bug_stats`,
+//! `bug_resolutions_daily` and the change counters with the schema owner's
+//! rights (migrations 0006, 0007, 0012), so an editor needs no privilege on
+//! them and cannot forge history or counters.
 
 use crate::db::discover::quote_ident;
 use sqlx::PgConnection;
@@ -15,7 +18,7 @@ use std::fmt::Write;
 
 /// Every table ctodash reads (the dashboard, the read commands, the schema
 /// check of every command).
-pub const READ_TABLES: [&str; 13] = [
+pub const READ_TABLES: [&str; 14] = [
     "users",
     "projects",
     "bugs",
@@ -29,23 +32,32 @@ pub const READ_TABLES: [&str; 13] = [
     "bug_resolutions_daily",
     // A replica reader's change signal (migration 0006).
     "change_counters",
+    // Comments shown in the detail timeline (migration 0012).
+    "bug_comments",
     "_sqlx_migrations",
 ];
 
-/// A privilege on some columns of a table (all columns when `columns` is empty).
+/// A privilege on some columns of a table (all columns when `columns` is
+/// empty), or on a sequence (`sequence`, with `table` the sequence's name).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Privilege {
     pub privilege: &'static str,
     pub table: &'static str,
     pub columns: &'static [&'static str],
+    pub sequence: bool,
 }
 
 impl Privilege {
-    /// "UPDATE (status) ON bugs".
+    /// "UPDATE (status) ON bugs", "USAGE ON SEQUENCE bug_number_seq".
     pub fn describe(&self, schema: Option<&str>) -> String {
-        let table = match schema {
+        let name = match schema {
             Some(s) => format!("{}.{}", quote_ident(s), self.table),
             None => self.table.to_owned(),
+        };
+        let table = if self.sequence {
+            format!("SEQUENCE {name}")
+        } else {
+            name
         };
         if self.columns.is_empty() {
             format!("{} ON {table}", self.privilege)
@@ -59,12 +71,57 @@ impl Privilege {
     }
 }
 
-/// What an edit needs beyond reading: exactly the columns it sets.
-pub const EDIT_PRIVILEGES: [Privilege; 2] = [
+/// The `bugs` columns people edit (`domain::Field::column` of every field).
+pub const EDITABLE_COLUMNS: [&str; 9] = [
+    "status",
+    "severity",
+    "assigned_to",
+    "is_blocker",
+    "title",
+    "project_id",
+    "estimated_hours",
+    "actual_hours",
+    "description",
+];
+
+/// What edits need beyond reading: exactly the columns they set.
+pub const EDIT_PRIVILEGES: [Privilege; 5] = [
     Privilege {
         privilege: "UPDATE",
         table: "bugs",
-        columns: &["status"],
+        columns: &EDITABLE_COLUMNS,
+        sequence: false,
+    },
+    // Creating a bug: not its id, version, SLA, priority or times, which the
+    // database sets, nor its status (new bugs are pending).
+    Privilege {
+        privilege: "INSERT",
+        table: "bugs",
+        columns: &[
+            "bug_number",
+            "title",
+            "description",
+            "severity",
+            "assigned_to",
+            "project_id",
+            "is_blocker",
+            "created_by",
+        ],
+        sequence: false,
+    },
+    // The new bug's number (nextval; not setval, which needs UPDATE).
+    Privilege {
+        privilege: "USAGE",
+        table: "bug_number_seq",
+        columns: &[],
+        sequence: true,
+    },
+    // Not id or created_at: an editor cannot backdate a comment.
+    Privilege {
+        privilege: "INSERT",
+        table: "bug_comments",
+        columns: &["bug_id", "author", "body"],
+        sequence: false,
     },
     // Not id or created_at: an editor cannot backdate an audit row.
     Privilege {
@@ -79,8 +136,12 @@ pub const EDIT_PRIVILEGES: [Privilege; 2] = [
             "ip_address",
             "user_agent",
         ],
+        sequence: false,
     },
 ];
+
+/// Sequences an editor uses (revoked first like the tables).
+const SEQUENCES: [&str; 1] = ["bug_number_seq"];
 
 /// What a save needs on `table` when the triggers run with the caller's
 /// rights (a trigger made SECURITY INVOKER again, or one of the DBA's own):
@@ -89,6 +150,7 @@ pub fn save_needs(table: &str) -> Vec<&'static str> {
     match table {
         "bugs" => vec!["SELECT", "UPDATE"],
         "audit_log" | "bug_history" => vec!["INSERT"],
+        "bug_comments" => vec!["SELECT", "INSERT"],
         "bug_stats" | "bug_resolutions_daily" => vec!["SELECT", "INSERT", "UPDATE"],
         _ if READ_TABLES.contains(&table) => vec!["SELECT"],
         // A table only a trigger of someone else's writes.
@@ -143,8 +205,9 @@ pub fn grant_sql(level: Level, role: &str, database: &str, schema: &str) -> Stri
     let what = match level {
         Level::Viewer => "viewer: reads everything the dashboard shows, writes nothing",
         Level::Editor => {
-            "editor: reads everything and saves edits (status changes, with their history and \
-             audit rows); cannot import, seed, migrate, delete or truncate"
+            "editor: reads everything and saves edits (every editable field of a bug, new bugs \
+             and comments, with their history and audit rows); cannot import, seed, migrate, \
+             delete or truncate"
         }
     };
     let _ = writeln!(out, "-- ctodash {what}.");
@@ -159,6 +222,12 @@ pub fn grant_sql(level: Level, role: &str, database: &str, schema: &str) -> Stri
     );
     let _ = writeln!(out, "BEGIN;");
     let _ = writeln!(out, "REVOKE ALL ON TABLE {tables} FROM {r};");
+    let sequences: Vec<String> = SEQUENCES.iter().map(|q| format!("{s}.{q}")).collect();
+    let _ = writeln!(
+        out,
+        "REVOKE ALL ON SEQUENCE {} FROM {r};",
+        sequences.join(", ")
+    );
     let _ = writeln!(
         out,
         "GRANT CONNECT ON DATABASE {} TO {r};",
@@ -254,6 +323,13 @@ pub async fn classify(conn: &mut PgConnection) -> sqlx::Result<(RoleClass, Vec<S
 
 /// Whether the current role holds `p` (on every one of its columns).
 pub async fn has_privilege(conn: &mut PgConnection, p: &Privilege) -> sqlx::Result<bool> {
+    if p.sequence {
+        return sqlx::query_scalar("SELECT has_sequence_privilege($1, $2)")
+            .bind(p.table)
+            .bind(p.privilege)
+            .fetch_one(conn)
+            .await;
+    }
     if p.columns.is_empty() {
         return sqlx::query_scalar("SELECT has_table_privilege($1, $2)")
             .bind(p.table)
@@ -311,10 +387,34 @@ mod tests {
     }
 
     #[test]
+    fn editors_may_update_exactly_the_fields_people_edit() {
+        let fields: Vec<&str> = crate::domain::Field::ALL
+            .iter()
+            .map(|f| f.column())
+            .collect();
+        assert_eq!(fields, EDITABLE_COLUMNS);
+    }
+
+    #[test]
     fn an_editor_gets_exactly_the_edit_on_top_of_reading() {
         let sql = grant_sql(Level::Editor, "app", "ctodash", "public");
         assert!(
-            sql.contains("GRANT UPDATE (status) ON \"public\".bugs TO \"app\";"),
+            sql.contains(
+                "GRANT UPDATE (status, severity, assigned_to, is_blocker, title, project_id, \
+                 estimated_hours, actual_hours, description) ON \"public\".bugs TO \"app\";"
+            ),
+            "{sql}"
+        );
+        assert!(
+            sql.contains("GRANT USAGE ON SEQUENCE \"public\".bug_number_seq TO \"app\";"),
+            "{sql}"
+        );
+        assert!(
+            sql.contains("GRANT INSERT (bug_id, author, body) ON \"public\".bug_comments"),
+            "{sql}"
+        );
+        assert!(
+            sql.contains("REVOKE ALL ON SEQUENCE \"public\".bug_number_seq FROM \"app\";"),
             "{sql}"
         );
         assert!(sql.contains("GRANT INSERT (user_id, action, entity_type, entity_id, details, ip_address, user_agent) ON \"public\".audit_log TO \"app\";"), "{sql}");

@@ -13,6 +13,7 @@ pub mod grants;
 pub mod import;
 pub mod kpis;
 pub mod listen;
+pub mod lookup;
 pub mod migrate;
 pub mod portfolio;
 pub mod replica;

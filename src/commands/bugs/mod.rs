@@ -1,5 +1,6 @@
-//! `ctodash bugs list | show | set-status`: the bug table, the detail pane and
-//! the status edit of the dashboard, for people and scripts.
+//! `ctodash bugs list | show | set-status | set | new | comment`: the bug
+//! table, the detail pane and the dashboard's edits, for people and scripts.
+//! Every write goes through `db::edit` (one audited, conflict-checked change).
 //!
 //! `list` streams: it reads keyset pages of [`PAGE_SIZE`] rows inside one
 //! read-only REPEATABLE READ transaction (so every page comes from the same
@@ -7,14 +8,20 @@
 //! writes each page out before it reads the next, so a million-row export
 //! holds one page in memory.
 
+mod comment;
 mod list;
+mod new;
+mod set;
 mod set_status;
 mod show;
+mod timeline;
+mod writer;
 
 pub use list::{
     BugRecord, LIST_CSV_HEADER, ListOptions, PAGE_SIZE, list, list_cells, list_columns,
     list_summary,
 };
+pub use set::change_report;
 pub use set_status::{apply_status, outcome_report};
 pub use show::{
     BugDetailRecord, BugShowJson, HistoryRecord, SHOW_CSV_HEADER, find_bug, load_detail, show_text,
@@ -37,6 +44,9 @@ pub async fn run(cfg: &Config, cmd: &BugsCommand) -> Result<()> {
         BugsCommand::List(args) => list::list_command(cfg, args).await,
         BugsCommand::Show(args) => show::show_command(cfg, args).await,
         BugsCommand::SetStatus(args) => set_status::set_status_command(cfg, args).await,
+        BugsCommand::Set(args) => set::set_command(cfg, args).await,
+        BugsCommand::New(args) => new::new_command(cfg, args).await,
+        BugsCommand::Comment(args) => comment::comment_command(cfg, args).await,
     }
 }
 

@@ -1,44 +1,38 @@
-//! `bugs set-status`: the dashboard's status edit from the shell, same transaction and checks.
+//! `bugs set-status`: the dashboard's status edit from the shell, same change
+//! and checks; several bugs change all or nothing (`bugs set`'s report).
 
-use super::{load_detail, parse_bug_number, parse_new_status};
+use super::parse_new_status;
+use super::set::{bugs_phrase, parse_numbers};
+use super::writer::open_writer;
 use crate::app::model::BugRow;
 use crate::app::msg::SaveOutcome;
 use crate::cli::BugsSetStatusArgs;
 use crate::config::Config;
 use crate::db::edit::{EditContext, change_status};
-use crate::db::session::refuse_writes;
-use crate::db::{self, SchemaPolicy};
-use crate::domain::BugStatus;
+use crate::domain::{BugStatus, FieldChange};
 use color_eyre::eyre::{Result, bail, eyre};
 use sqlx::PgPool;
 
 pub(super) async fn set_status_command(cfg: &Config, args: &BugsSetStatusArgs) -> Result<()> {
-    let number = parse_bug_number(&args.bug)?;
-    let to = parse_new_status(&args.status)?;
-    refuse_writes(cfg, &format!("change {number}"), "ctodash bugs set-status")?;
-    let Some(email) = cfg.user.as_deref().map(str::trim).filter(|e| !e.is_empty()) else {
+    let Some((status, bugs)) = args.args.split_last().filter(|(_, b)| !b.is_empty()) else {
         bail!(
-            "refusing to change {number}: ctodash does not know who you are, and every change \
-             is recorded with its author, so nothing was written. Pass --user EMAIL, set \
-             CTODASH_USER, or put user = \"EMAIL\" in the config file; the email must be a row \
-             in the users table"
+            "give one or more bugs and then the new status, e.g. `ctodash bugs set-status \
+             BUG-1001 BUG-1002 verified`"
         );
     };
-    let db = db::open(cfg, SchemaPolicy::MigrateOwned).await?;
-    let mut conn = db.pool.acquire().await?;
-    let Some(me) = db::users::find_by_email(&mut conn, email).await? else {
-        bail!(
-            "refusing to change {number}: there is no user with the email {email} in {}, so \
-             nothing was written. Use the email of an existing user (see `SELECT email FROM \
-             users`), or add yourself to the users table first",
-            db.found.display
-        );
-    };
-    let detail = load_detail(&mut conn, number, &db.found.display).await?;
-    drop(conn);
-    let ctx = EditContext::new(me);
-    let done = apply_status(&db.pool, &ctx, &detail.row, to).await?;
-    println!("{}", crate::text_safety::one_line(&done.to_string()));
+    let numbers = parse_numbers(bugs)?;
+    let to = parse_new_status(status)?;
+    let what = bugs_phrase(&numbers);
+    let w = open_writer(cfg, &format!("change {what}"), "ctodash bugs set-status").await?;
+    if let [number] = numbers.as_slice() {
+        let seen = w.rows(std::slice::from_ref(number)).await?.remove(0);
+        let done = apply_status(&w.db.pool, &w.ctx, &seen, to).await?;
+        println!("{}", crate::text_safety::one_line(&done));
+        return Ok(());
+    }
+    for line in super::set::apply(&w, &numbers, &[FieldChange::Status(to)]).await? {
+        println!("{}", crate::text_safety::one_line(&line));
+    }
     Ok(())
 }
 

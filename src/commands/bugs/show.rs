@@ -1,9 +1,10 @@
 //! `bugs show`: one bug's detail pane, as text for people and as JSON or CSV for scripts.
 
+use super::timeline::{CommentRecord, TimelineRecord};
 use super::{BREACH_MARK, parse_bug_number, stdout};
 use crate::app::model::{BugDetail, HistoryEntry};
 use crate::cli::{BugsShowArgs, DataFormat};
-use crate::commands::output::{self, Align, clean, csv_row, csv_writer, iso};
+use crate::commands::output::{self, clean, csv_row, csv_writer, iso};
 use crate::config::Config;
 use crate::db;
 use crate::domain::{
@@ -129,12 +130,15 @@ pub struct HistoryRecord<'a> {
     pub new: Option<&'a str>,
 }
 
-/// `bugs show --format json`: the fields plus the history, newest first.
+/// `bugs show --format json`: the fields, the history and the comments
+/// (each newest first), and both interleaved in `timeline`.
 #[derive(Debug, Serialize)]
 pub struct BugShowJson<'a> {
     #[serde(flatten)]
     pub bug: BugDetailRecord<'a>,
     pub history: Vec<HistoryRecord<'a>>,
+    pub comments: Vec<CommentRecord<'a>>,
+    pub timeline: Vec<TimelineRecord<'a>>,
 }
 
 impl<'a> BugDetailRecord<'a> {
@@ -202,6 +206,8 @@ pub fn write_show<W: Write>(
             let json = BugShowJson {
                 bug: BugDetailRecord::new(d, now),
                 history: d.history.iter().map(HistoryRecord::new).collect(),
+                comments: d.comments.iter().map(CommentRecord::new).collect(),
+                timeline: d.timeline().into_iter().map(TimelineRecord::new).collect(),
             };
             serde_json::to_writer_pretty(&mut out, &json)?;
             out.write_all(b"\n")?;
@@ -333,39 +339,7 @@ fn show_text_raw(d: &BugDetail, now: DateTime<Utc>) -> String {
         }
         None => out.push_str("  no description\n"),
     }
-    out.push_str(&format!(
-        "\nHistory · {} change{}, newest first\n",
-        d.history.len(),
-        if d.history.len() == 1 { "" } else { "s" }
-    ));
-    if d.history.is_empty() {
-        out.push_str("  no changes recorded\n");
-        return out;
-    }
-    let value = |v: &Option<String>| v.as_deref().map_or_else(dash, |s| clean(s).into_owned());
-    let rows: Vec<Vec<String>> = d
-        .history
-        .iter()
-        .map(|h| {
-            vec![
-                h.at.format("%Y-%m-%d %H:%M").to_string(),
-                h.who
-                    .as_deref()
-                    .map_or_else(|| "someone (unknown)".to_owned(), |w| w.to_owned()),
-                h.field.clone(),
-                format!("{} → {}", value(&h.old), value(&h.new)),
-            ]
-        })
-        .collect();
-    let headers = [
-        ("When (UTC)", Align::Left),
-        ("Who", Align::Left),
-        ("Field", Align::Left),
-        ("Change", Align::Left),
-    ];
-    for l in output::auto_table(&headers, &rows, 60) {
-        out.push_str(&format!("  {l}\n"));
-    }
+    super::timeline::write_timeline(d, &mut out);
     out
 }
 

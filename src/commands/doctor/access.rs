@@ -261,6 +261,7 @@ async fn missing_grants(pool: &PgPool, message: &str) -> sqlx::Result<Vec<String
                 }
             }
             "schema" => out.push(format!("USAGE ON SCHEMA {object}")),
+            "sequence" => out.push(format!("USAGE ON SEQUENCE {object}")),
             "function" => out.push(format!("EXECUTE ON FUNCTION {object}")),
             _ => {}
         }

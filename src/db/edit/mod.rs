@@ -189,8 +189,8 @@ pub async fn change_status(
                 changes,
             } => SaveOutcome::Conflict {
                 wanted: to,
-                mine,
-                theirs,
+                mine: *mine,
+                theirs: *theirs,
                 changes,
             },
             RefusalReason::Gone => failed(format!(

@@ -83,9 +83,10 @@ pub enum RefusalReason {
     /// `theirs.version`). `changes` says who changed what and when, e.g.
     /// "status: in_progress → verified by Grace Hopper 2m ago". To decide
     /// again, build a new edit on `theirs`.
+    /// (The rows are boxed to keep the enum small.)
     Conflict {
-        mine: BugRow,
-        theirs: BugRow,
+        mine: Box<BugRow>,
+        theirs: Box<BugRow>,
         changes: Vec<String>,
     },
     /// A status move the lifecycle does not allow from the bug's status.

@@ -76,8 +76,8 @@ pub(super) async fn write(
             let recent = history_limited(conn, cur.row.id, Some(20)).await?;
             let changes = super::describe_changes(&edit.seen, &cur.row, &recent, now);
             refusals.push(refuse(RefusalReason::Conflict {
-                mine: edit.seen.clone(),
-                theirs: cur.row.clone(),
+                mine: Box::new(edit.seen.clone()),
+                theirs: Box::new(cur.row.clone()),
                 changes,
             }));
             plans.push(None);
