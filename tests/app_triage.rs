@@ -97,8 +97,8 @@ fn conflict(bug: &BugRow) -> Refusal {
         id: bug.id,
         bug: bug.number.clone(),
         reason: RefusalReason::Conflict {
-            mine: bug.clone(),
-            theirs,
+            mine: Box::new(bug.clone()),
+            theirs: Box::new(theirs),
             changes: vec!["status: in_progress → verified by Grace Hopper 2m ago".into()],
         },
     }
@@ -272,7 +272,7 @@ fn re_applying_after_a_conflict_uses_the_bug_as_it_is_now() {
     );
     let refused = conflict(&bug);
     let theirs = match &refused.reason {
-        RefusalReason::Conflict { theirs, .. } => theirs.clone(),
+        RefusalReason::Conflict { theirs, .. } => (**theirs).clone(),
         _ => unreachable!(),
     };
     update(

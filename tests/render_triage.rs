@@ -111,8 +111,8 @@ fn bulk_popups() {
             id: rows[0].id,
             bug: rows[0].number.clone(),
             reason: RefusalReason::Conflict {
-                mine: rows[0].clone(),
-                theirs,
+                mine: Box::new(rows[0].clone()),
+                theirs: Box::new(theirs),
                 changes: vec!["status: in_progress → verified by Grace Hopper 2m ago".into()],
             },
         },
