@@ -468,6 +468,20 @@ fn the_new_bug_form_checks_its_fields_and_selects_the_new_bug() {
     assert!(new.is_blocker);
     assert_eq!(new.description.as_deref(), Some("first\nsecond"));
 
+    // A failed create gives the form back, filled in, with the reason.
+    update(
+        &mut app,
+        Msg::Created(Err("the database did not answer".into())),
+    );
+    match &app.overlay {
+        Some(Overlay::Create(form)) => {
+            assert_eq!(form.title.text, "Refund button is missing");
+            assert!(form.error.as_ref().unwrap().contains("did not answer"));
+        }
+        other => panic!("{other:?}"),
+    }
+    app.overlay = None;
+
     // Created: the table reloads from the new bug and selects it.
     let mut row = rows(&app)[5].clone();
     row.id = uuid::Uuid::from_u128(0xfeed);
@@ -527,6 +541,21 @@ fn a_comment_is_sent_trimmed_and_an_empty_one_is_refused() {
         [Command::AddComment { bug: b, body }] => {
             assert_eq!(b.id, bug.id);
             assert_eq!(body, "Seen again \non iOS");
+        }
+        other => panic!("{other:?}"),
+    }
+    // Refused by the database: the box comes back with the text and why.
+    update(
+        &mut app,
+        Msg::Commented {
+            bug: bug.number.clone(),
+            result: Err("the bug no longer exists".into()),
+        },
+    );
+    match &app.overlay {
+        Some(Overlay::Write(w)) => {
+            assert_eq!(w.area.text(), "Seen again \non iOS");
+            assert!(w.error.as_ref().unwrap().contains("no longer exists"));
         }
         other => panic!("{other:?}"),
     }

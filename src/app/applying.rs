@@ -43,6 +43,7 @@ pub fn submit(app: &mut App, edits: Vec<BugEdit>, purpose: Purpose, label: Strin
     };
     app.overlay = Some(Overlay::Working {
         text: format!("{verb} {} on {}…", request.label, request.subject()),
+        back: None,
     });
     app.in_flight = Some(request.clone());
     vec![Command::Apply(request)]

@@ -231,6 +231,7 @@ fn submit(app: &mut App, mut form: CreateForm) -> Vec<Command> {
         Ok(bug) => {
             app.overlay = Some(Overlay::Working {
                 text: format!("Creating \"{}\"…", bug.title),
+                back: Some(Box::new(Overlay::Create(Box::new(form)))),
             });
             vec![Command::CreateBug(bug)]
         }
@@ -244,9 +245,7 @@ fn submit(app: &mut App, mut form: CreateForm) -> Vec<Command> {
 
 /// The bug was created: the table reloads from it, selecting it.
 pub fn on_created(app: &mut App, result: Result<BugRow, String>) -> Vec<Command> {
-    if matches!(app.overlay, Some(Overlay::Working { .. })) {
-        app.overlay = None;
-    }
+    let back = super::editor::take_working(app);
     match result {
         Ok(row) => {
             notify(
@@ -269,6 +268,10 @@ pub fn on_created(app: &mut App, result: Result<BugRow, String>) -> Vec<Command>
             vec![page, super::loads::detail(app, row.id)]
         }
         Err(e) => {
+            if let Some(Overlay::Create(mut form)) = back {
+                form.error = Some(format!("not created: {e}"));
+                app.overlay = Some(Overlay::Create(form));
+            }
             notify(app, Tone::Error, format!("not created: {e}"));
             vec![]
         }

@@ -120,19 +120,29 @@ fn finish(app: &mut App, mut w: Writing, text: String) -> Vec<Command> {
                 app.overlay = Some(Overlay::Write(Box::new(w)));
                 return vec![];
             }
+            let body = text.trim().to_string();
             app.overlay = Some(Overlay::Working {
                 text: format!("Adding a comment to {}…", bug.number),
+                back: Some(Box::new(Overlay::Write(Box::new(w)))),
             });
-            let body = text.trim().to_string();
             vec![Command::AddComment { bug, body }]
         }
     }
 }
 
-pub fn on_commented(app: &mut App, bug: String, result: Result<(), String>) -> Vec<Command> {
-    if matches!(app.overlay, Some(Overlay::Working { .. })) {
-        app.overlay = None;
+/// Closes the "working" popup; returns the form it came from.
+pub fn take_working(app: &mut App) -> Option<Overlay> {
+    match app.overlay.take() {
+        Some(Overlay::Working { back, .. }) => back.map(|b| *b),
+        other => {
+            app.overlay = other;
+            None
+        }
     }
+}
+
+pub fn on_commented(app: &mut App, bug: String, result: Result<(), String>) -> Vec<Command> {
+    let back = take_working(app);
     match result {
         Ok(()) => {
             notify(app, Tone::Success, format!("{bug}: comment added"));
@@ -143,6 +153,10 @@ pub fn on_commented(app: &mut App, bug: String, result: Result<(), String>) -> V
             }
         }
         Err(e) => {
+            if let Some(Overlay::Write(mut w)) = back {
+                w.error = Some(format!("not added: {e}"));
+                app.overlay = Some(Overlay::Write(w));
+            }
             notify(app, Tone::Error, format!("{bug}: {e}"));
             vec![]
         }

@@ -265,9 +265,12 @@ pub enum Overlay {
         count: u64,
         capped: bool,
     },
-    /// A change, creation or comment is being written: keys wait.
+    /// A change, creation or comment is being written: keys wait. `back`
+    /// is the form or text box it came from, reopened (with the error) if
+    /// the write fails, so nothing typed is lost.
     Working {
         text: String,
+        back: Option<Box<Overlay>>,
     },
     /// The change was refused as a whole; `refusals` say which bugs and why.
     Refused(Box<RefusedChange>),

@@ -113,7 +113,7 @@ fn worker_failed(app: &mut App, task: &str, error: &str) -> Vec<Command> {
             change.label,
             change.subject()
         ),
-        (Some(Overlay::Working { text }), None) => {
+        (Some(Overlay::Working { text, .. }), None) => {
             format!(" \"{text}\" did not finish: check it after restarting.")
         }
         _ => String::new(),

@@ -56,7 +56,7 @@ pub fn render(frame: &mut Frame, area: Rect, table: Rect, app: &App, theme: &The
         Overlay::MarkAll { count, capped } => {
             popup_edit::mark_all(frame, area, app, *count, *capped, theme)
         }
-        Overlay::Working { text } => {
+        Overlay::Working { text, .. } => {
             let text = vec![Line::from(clean(text).into_owned())];
             message(frame, area, " Saving ", text, Line::default(), theme);
         }
