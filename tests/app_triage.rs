@@ -684,6 +684,29 @@ fn clicks_select_rows_focus_panes_and_pick_popup_items() {
 }
 
 #[test]
+fn a_click_picks_a_status_and_a_filter_line() {
+    let mut app = app();
+    press(&mut app, KeyCode::Char('s'));
+    let second = match &app.overlay {
+        Some(Overlay::StatusPicker { options, .. }) => options[1],
+        other => panic!("{other:?}"),
+    };
+    let at = find(&app, 80, 24, &format!("  {second}"));
+    mouse(&mut app, CLICK, at);
+    assert!(matches!(app.overlay, Some(Overlay::StatusPicker { selected: 1, .. })));
+    mouse(&mut app, CLICK, at);
+    assert!(
+        matches!(&app.overlay, Some(Overlay::Confirm { to, .. }) if *to == second),
+        "a second click picks it; y still confirms"
+    );
+    app.overlay = None;
+    press(&mut app, KeyCode::Char('f'));
+    let at = find(&app, 80, 24, "blockers only");
+    mouse(&mut app, CLICK, at);
+    assert!(matches!(&app.overlay, Some(Overlay::Filter(m)) if m.selected == 4));
+}
+
+#[test]
 fn in_the_compact_layout_a_click_on_a_tab_switches_pane() {
     let mut app = app();
     let at = find(&app, 80, 24, "Portfolio");

@@ -26,7 +26,8 @@ pub fn render(frame: &mut Frame, area: Rect, table: Rect, app: &App, theme: &The
             options,
             selected,
         } => {
-            status_picker(frame, area, target, options, *selected, theme);
+            let inner = status_picker(frame, area, target, options, *selected, theme);
+            record_items(app, inner, 3, options.len());
         }
         Overlay::Confirm { target, to } => confirm(frame, area, target, *to, theme),
         Overlay::Saving { target, to } => {
@@ -278,6 +279,7 @@ fn filter(frame: &mut Frame, area: Rect, app: &App, menu: &FilterMenu, theme: &T
     ]);
     let h = lines.len() as u16 + 2;
     let inner = popup_box(frame, area, w, h, title, hint(keys, theme), theme);
+    record_items(app, inner, 0, FILTER_LINES.len());
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
@@ -298,7 +300,7 @@ fn status_picker(
     options: &[BugStatus],
     selected: usize,
     theme: &Theme,
-) {
+) -> Rect {
     let w = area.width.min(60);
     let inner_w = usize::from(w.saturating_sub(4));
     let mut lines = vec![
@@ -331,6 +333,22 @@ fn status_picker(
     let keys = hint(&[("Enter", "choose"), ("Esc", "cancel")], theme);
     let inner = popup_box(frame, area, w, lines.len() as u16 + 2, title, keys, theme);
     frame.render_widget(Paragraph::new(lines), inner);
+    inner
+}
+
+/// A popup's list of `n` items starts `skip` lines into `inner`: where a
+/// click picks one.
+fn record_items(app: &App, inner: Rect, skip: u16, n: usize) {
+    let top = inner.y + skip.min(inner.height);
+    let height = (n as u16).min(inner.bottom().saturating_sub(top));
+    app.hits.popup_items.set(Some(crate::app::mouse::ListHit {
+        area: Rect {
+            y: top,
+            height,
+            ..inner
+        },
+        first: 0,
+    }));
 }
 
 fn confirm(frame: &mut Frame, area: Rect, target: &EditTarget, to: BugStatus, theme: &Theme) {
