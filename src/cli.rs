@@ -147,12 +147,13 @@ pub enum BugsCommand {
         row in users; with --read-only or no user nothing is written. Several bugs change all or \
         nothing, in one transaction: if any of them may not move (the lifecycle) or changed \
         between reading and writing, nothing is written, each refused bug is listed with its \
-        reason and the exit code is 1. Running the same command again applies the status to the \
-        bugs as they are now (checked against their current status)."
+        reason and the exit code is 1; running the same command again applies the status to the \
+        bugs as they are now (checked against their current status).",
+        override_usage = "ctodash bugs set-status [OPTIONS] BUG... STATUS"
     )]
     SetStatus(BugsSetStatusArgs),
     /// Change fields of one or more bugs: severity, assignee, blocker, title, project, hours, description
-    #[command(after_help = BUGS_SET_HELP)]
+    #[command(after_help = BUGS_SET_HELP, override_usage = "ctodash bugs set [OPTIONS] BUG... --user EMAIL")]
     Set(BugsSetArgs),
     /// Create a bug and print its number
     #[command(

@@ -247,6 +247,14 @@ async fn reimport_updates_instead_of_duplicating_and_history_records_it() {
                 Some("verified".into()),
                 Some(cto)
             ),
+            // Every changed field has its history row (migration 0012), titles too.
+            (
+                "BUG-50003".into(),
+                "title".into(),
+                Some("Password reset emails arrive after the link expired".into()),
+                Some("Password reset emails arrive late".into()),
+                Some(cto)
+            ),
             (
                 "BUG-50010".into(),
                 "status".into(),

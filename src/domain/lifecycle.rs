@@ -2,15 +2,17 @@
 //! and to which writers the rule applies.
 //!
 //! **People's edits** follow it: the dashboard offers only
-//! `allowed_transitions`, and every edit (the dashboard's, `bugs set-status`)
-//! goes through `check_transition`, so the two can never disagree.
+//! `allowed_transitions`, and every edit (the dashboard's, `bugs set-status`,
+//! `bugs set`: all through `db::edit::apply_changes`) goes through
+//! `check_transition`, so the two can never disagree. An undo (`db::edit::revert`)
+//! restores the status a bug had before, even where no forward move leads.
 //!
 //! **Imports do not** (`import csv --kind bugs`): they copy each bug's status as
 //! the file says (a bug the old system closed is closed here, whatever it was),
 //! because a migration records what already happened elsewhere rather than
-//! making a move. What they keep is the rest of the contract: each status,
-//! severity and assignee change still gets its `bug_history` row (the schema's
-//! trigger), each changed bug an `audit_log` row naming the import, and a file
+//! making a move. What they keep is the rest of the contract: each changed
+//! field still gets its `bug_history` row (the schema's trigger), each changed
+//! bug an `audit_log` row naming the import, and a file
 //! carrying versions never overwrites a bug edited since the export unless told
 //! to (`--overwrite`). See `commands::import` and `db::import`.
 

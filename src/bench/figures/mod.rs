@@ -9,6 +9,7 @@ mod push;
 mod render;
 mod search;
 mod table;
+mod triage;
 
 use super::Figure;
 use super::stats::{Samples, time_async};
@@ -23,6 +24,7 @@ use search::search;
 use sqlx::PgPool;
 use sqlx::postgres::PgConnectOptions;
 use table::table;
+pub use triage::triage;
 
 const PAGE: usize = 100;
 
@@ -36,6 +38,7 @@ pub async fn all(
     figures.extend(table(pool, n).await?);
     figures.extend(search(pool, n).await?);
     figures.push(status_edit(pool, n).await?);
+    figures.extend(triage(pool, n).await?);
     figures.push(render(pool, n).await?);
     figures.push(push_latency(pool, options, n.min(40)).await?);
     figures.extend(super::import::csv_import(pool, bugs).await?);
