@@ -693,7 +693,10 @@ fn a_click_picks_a_status_and_a_filter_line() {
     };
     let at = find(&app, 80, 24, &format!("  {second}"));
     mouse(&mut app, CLICK, at);
-    assert!(matches!(app.overlay, Some(Overlay::StatusPicker { selected: 1, .. })));
+    assert!(matches!(
+        app.overlay,
+        Some(Overlay::StatusPicker { selected: 1, .. })
+    ));
     mouse(&mut app, CLICK, at);
     assert!(
         matches!(&app.overlay, Some(Overlay::Confirm { to, .. }) if *to == second),
