@@ -46,6 +46,9 @@ pub struct GlobalArgs {
     /// Never write to the database, even with a user set
     #[arg(long, global = true)]
     pub read_only: bool,
+    /// Leave the mouse to the terminal (its own text selection) instead of clicks and the wheel
+    #[arg(long, global = true)]
+    pub no_mouse: bool,
     /// Where ctodash keeps its log and, if it needs one, its private PostgreSQL [env: CTODASH_DATA_DIR]
     #[arg(long, global = true, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,

@@ -21,6 +21,8 @@ pub struct FileConfig {
     pub refresh_seconds: Option<f64>,
     /// How many connections a dashboard may use at once while loading.
     pub pool_size: Option<i64>,
+    /// Whether the dashboard reads the mouse (default true).
+    pub mouse: Option<bool>,
     /// `[[alerts]]`: KPI thresholds the header marks (see `domain::alert`).
     #[serde(default)]
     pub alerts: Vec<AlertRule>,
@@ -59,6 +61,9 @@ pub struct Config {
     /// command (see `db::timeouts`).
     pub timeouts: crate::db::timeouts::Timeouts,
     pub alerts: Vec<crate::domain::alert::Alert>,
+    /// The dashboard reads clicks and the wheel (which takes the terminal's
+    /// own text selection: `mouse = false` or `--no-mouse` gives it back).
+    pub mouse: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -71,7 +76,7 @@ pub enum ConfigError {
         source: std::io::Error,
     },
     #[error(
-        "the config file {path} is not valid: {message}. Valid keys are database_url, replica_url, user, read_only, data_dir, refresh_seconds, pool_size and [[alerts]] (see assets/config.example.toml)."
+        "the config file {path} is not valid: {message}. Valid keys are database_url, replica_url, user, read_only, data_dir, refresh_seconds, pool_size, mouse and [[alerts]] (see assets/config.example.toml)."
     )]
     Parse { path: PathBuf, message: String },
     #[error(
@@ -204,6 +209,7 @@ pub fn load(
         verbose: args.verbose,
         source,
         timeouts: crate::db::timeouts::Timeouts::COMMAND,
+        mouse: !args.no_mouse && file.mouse.unwrap_or(true),
     })
 }
 

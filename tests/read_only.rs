@@ -217,6 +217,7 @@ fn read_only_config(db: &TestDb) -> Config {
         source: None,
         timeouts: ctodash::db::timeouts::Timeouts::COMMAND,
         alerts: Vec::new(),
+        mouse: false,
     }
 }
 
@@ -404,4 +405,57 @@ async fn a_read_only_session_cannot_migrate_an_empty_database() {
         .await,
         0
     );
+}
+
+/// The dashboard in a read-only session (with a user given): every triage
+/// key — edit, create, comment, undo, a bulk status of marked bugs — is
+/// refused with the read-only message before anything is sent, and not one
+/// row changes.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_dashboard_refuses_every_triage_write() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use ctodash::app::Msg;
+    use ctodash::db::listen::ListenConfig;
+    use ctodash::runtime::spawn_headless;
+
+    let (db, _cli) = seeded().await;
+    let before = everything(&db).await;
+    let cfg = Config {
+        user: Some(ctodash::seed::DEMO_CTO_EMAIL.into()),
+        ..read_only_config(&db)
+    };
+    let mut app = spawn_headless(&cfg, ListenConfig::default());
+    let loaded = app
+        .wait_for(Duration::from_secs(30), |a| {
+            !a.table.rows.is_empty() && a.detail.bug.is_some()
+        })
+        .await;
+    assert!(loaded.is_ok(), "the dashboard loaded");
+    let press = |c: char| Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+    for keys in ["e", "n", "c", "u", "  s"] {
+        // `r` says "refreshing…": the refusal below is then this key's own.
+        app.tx.send(press('r')).unwrap();
+        app.wait_for(Duration::from_secs(5), |a| {
+            a.notice
+                .as_ref()
+                .is_some_and(|n| n.text.starts_with("refreshing"))
+        })
+        .await
+        .unwrap_or_else(|a| panic!("r: {:?}", a.notice));
+        for c in keys.chars() {
+            app.tx.send(press(c)).unwrap();
+        }
+        let refused = app
+            .wait_for(Duration::from_secs(5), |a| {
+                a.notice
+                    .as_ref()
+                    .is_some_and(|n| n.text.contains("nothing can be changed"))
+            })
+            .await
+            .unwrap_or_else(|a| panic!("{keys}: {:?}", a.notice));
+        assert!(refused.overlay.is_none(), "{keys}: {:?}", refused.overlay);
+        assert!(refused.in_flight.is_none(), "{keys}");
+    }
+    app.stop().await.unwrap();
+    assert_eq!(everything(&db).await, before);
 }

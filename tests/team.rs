@@ -30,6 +30,7 @@ pub fn viewer_config(database_url: String, application_name: String) -> Config {
         source: None,
         timeouts: Timeouts::DASHBOARD,
         alerts: Vec::new(),
+        mouse: false,
     }
 }
 

@@ -37,6 +37,7 @@ fn viewer_config(url: String, application_name: String) -> Config {
         source: None,
         timeouts: Timeouts::DASHBOARD,
         alerts: Vec::new(),
+        mouse: false,
     }
 }
 

@@ -119,8 +119,10 @@ pub fn on_saved(app: &mut App, outcome: SaveOutcome) -> Vec<Command> {
     match outcome {
         SaveOutcome::Saved { before, after } => {
             app.overlay = None;
+            super::undo::record_status(app, &before, &after);
+            app.marks.refresh([&after]);
             let text = format!(
-                "{}: {} → {} (saved, version {})",
+                "{}: {} → {} (saved, version {} — u undoes)",
                 after.number, before.status, after.status, after.version
             );
             notify(app, Tone::Success, text);

@@ -171,3 +171,33 @@ fn next_status(current: &StatusFilter) -> StatusFilter {
         }
     }
 }
+
+/// `m`: only the bugs assigned to me, or back to everyone's. It is the
+/// assignee filter (shown in the title, cleared by `x`), set to my email.
+pub fn toggle_mine(app: &mut App) -> Vec<Command> {
+    let Some(me) = app.me().map(|m| m.email.clone()) else {
+        let why = match &app.identity {
+            super::state::Identity::ReadOnly(r) => r.explain(),
+            super::state::Identity::User(_) => String::new(),
+        };
+        super::update::notify(
+            app,
+            super::state::Tone::Error,
+            format!("\"assigned to me\" needs to know who you are — {why}"),
+        );
+        return vec![];
+    };
+    let f = &mut app.table.query.filter;
+    let mine = f
+        .assignee
+        .as_deref()
+        .is_some_and(|a| a.trim().eq_ignore_ascii_case(&me));
+    f.assignee = if mine { None } else { Some(me) };
+    let text = if mine {
+        "showing everyone's bugs (m: only mine)"
+    } else {
+        "showing bugs assigned to me (m: everyone's)"
+    };
+    super::update::notify(app, super::state::Tone::Info, text);
+    table_nav::requery(app)
+}

@@ -28,6 +28,13 @@ pub enum Action {
     Left,
     Right,
     Trends,
+    EditField,
+    NewBug,
+    Comment,
+    Mark,
+    MarkAll,
+    Undo,
+    Mine,
 }
 
 /// One row of the keymap: the keys, what they do, and where.
@@ -104,7 +111,7 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[Code(KeyCode::Enter)],
         label: "Enter",
         action: Open,
-        help: "open the selected bug's detail; on a project or a KPI figure, show its bugs",
+        help: "open the bug's detail; on a project or KPI: its bugs",
     },
     Binding {
         keys: &[Code(KeyCode::Esc)],
@@ -152,7 +159,49 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[Char('s')],
         label: "s",
         action: ChangeStatus,
-        help: "change the selected bug's status",
+        help: "change the status of the selected (or marked) bugs",
+    },
+    Binding {
+        keys: &[Char('e')],
+        label: "e",
+        action: EditField,
+        help: "edit a field (severity, assignee, title, hours, …)",
+    },
+    Binding {
+        keys: &[Char('n')],
+        label: "n",
+        action: NewBug,
+        help: "create a bug",
+    },
+    Binding {
+        keys: &[Char('c')],
+        label: "c",
+        action: Comment,
+        help: "comment on the selected bug",
+    },
+    Binding {
+        keys: &[Char(' ')],
+        label: "Space",
+        action: Mark,
+        help: "mark / unmark the bug: s and e then act on all marked",
+    },
+    Binding {
+        keys: &[Char('*')],
+        label: "*",
+        action: MarkAll,
+        help: "mark all bugs of the filter (≤ 1,000); or unmark all",
+    },
+    Binding {
+        keys: &[Char('u')],
+        label: "u",
+        action: Undo,
+        help: "undo my last change (asks first)",
+    },
+    Binding {
+        keys: &[Char('m')],
+        label: "m",
+        action: Mine,
+        help: "toggle: only bugs assigned to me",
     },
     Binding {
         keys: &[Char('r')],
@@ -196,10 +245,20 @@ pub const BINDINGS: &[Binding] = &[
 pub const POPUP_HELP: &[(&str, &str)] = &[
     ("j k / ↑ ↓", "choose"),
     ("Enter", "pick the highlighted choice"),
-    ("y", "confirm a status change (Enter does not, on purpose)"),
+    (
+        "y",
+        "confirm a status change or an undo (Enter does not, on purpose)",
+    ),
     ("n / Esc", "cancel"),
     ("Space", "toggle a filter value"),
     ("r", "re-apply after a conflict, on the fresh row"),
+    ("o", "after a refused change: apply it to the other bugs"),
+    ("type", "in a picker: narrow the list (↑ ↓ choose)"),
+    (
+        "Tab / Shift-Tab",
+        "in the new-bug form: next / previous field",
+    ),
+    ("Ctrl-s / F2", "save a text (Enter starts a new line)"),
 ];
 
 fn matches(key: Key, ev: &KeyEvent) -> bool {
@@ -254,6 +313,13 @@ mod tests {
             (KeyCode::Char('r'), Refresh),
             (KeyCode::Char('?'), Help),
             (KeyCode::Char('q'), Quit),
+            (KeyCode::Char('e'), EditField),
+            (KeyCode::Char('n'), NewBug),
+            (KeyCode::Char('c'), Comment),
+            (KeyCode::Char(' '), Mark),
+            (KeyCode::Char('*'), MarkAll),
+            (KeyCode::Char('u'), Undo),
+            (KeyCode::Char('m'), Mine),
         ] {
             assert_eq!(action_for(&key(code)), Some(action), "{code:?}");
         }
@@ -261,7 +327,8 @@ mod tests {
             KeyCode::Char('c'),
             KeyModifiers::CONTROL
         )));
-        assert_eq!(action_for(&key(KeyCode::Char('c'))), None);
+        // Plain `c` comments; only Ctrl-c quits.
+        assert_eq!(action_for(&key(KeyCode::Char('c'))), Some(Comment));
     }
 
     #[test]

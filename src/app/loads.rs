@@ -118,6 +118,7 @@ pub fn on_loaded(app: &mut App, loaded: Loaded) -> Vec<Command> {
             {
                 app.detail.scroll = 0;
             }
+            app.marks.refresh([&detail.row]);
             // Keep the table row in step with the fresher detail.
             if let Some(row) = app.table.rows.iter_mut().find(|r| r.id == detail.row.id) {
                 *row = detail.row.clone();
@@ -125,6 +126,11 @@ pub fn on_loaded(app: &mut App, loaded: Loaded) -> Vec<Command> {
             app.detail.bug = Some(*detail);
             vec![]
         }
+        Loaded::Users { ticket, users } => {
+            super::field_edit::on_users(app, ticket, users);
+            vec![]
+        }
+        Loaded::Marks { ticket, rows } => super::marks::on_marks_loaded(app, ticket, rows),
         Loaded::Portfolio { ticket, rows } => {
             if app.tickets.is_current(Part::Portfolio, ticket) {
                 app.portfolio.selected = app.portfolio.selected.min(rows.len().saturating_sub(1));

@@ -1,16 +1,37 @@
 //! The one message type into the UI loop, and the commands `update` hands back
 //! to the runtime to carry out (database reads and writes).
 
+use super::change::{ChangeRequest, UserChoice};
 use super::model::{BugDetail, BugRow, Count, KpiData, ProjectRow};
+use crate::db::edit::{ChangeOutcome, NewBug};
 use crate::domain::BugStatus;
 use crate::query::{BugQuery, PageAnchor};
 use chrono::{DateTime, Utc};
-use crossterm::event::KeyEvent;
+use crossterm::event::{KeyEvent, MouseEvent};
 use uuid::Uuid;
 
 #[derive(Debug, Clone)]
 pub enum Msg {
     Key(KeyEvent),
+    Mouse(MouseEvent),
+    /// The answer to the `Command::Apply` of this request id.
+    Applied {
+        request: u64,
+        outcome: ChangeOutcome,
+    },
+    /// The answer to `Command::CreateBug`: the new bug, or why not.
+    Created(Result<BugRow, String>),
+    /// The answer to `Command::AddComment`.
+    Commented {
+        bug: String,
+        result: Result<(), String>,
+    },
+    /// `$EDITOR` finished: the text written (`None`: left unchanged or
+    /// failed, with `error` saying why).
+    EditorDone {
+        text: Option<String>,
+        error: Option<String>,
+    },
     /// The terminal was resized: redraw.
     Resize,
     /// The clock moved on (ages and SLA countdowns are drawn against it).
@@ -75,15 +96,19 @@ pub enum Part {
     Count,
     Detail,
     Portfolio,
+    Users,
+    Marks,
 }
 
 impl Part {
-    pub const ALL: [Part; 5] = [
+    pub const ALL: [Part; 7] = [
         Part::Kpis,
         Part::Page,
         Part::Count,
         Part::Detail,
         Part::Portfolio,
+        Part::Users,
+        Part::Marks,
     ];
 }
 
@@ -140,6 +165,15 @@ pub enum Loaded {
     Portfolio {
         ticket: u64,
         rows: Vec<ProjectRow>,
+    },
+    Users {
+        ticket: u64,
+        users: Vec<UserChoice>,
+    },
+    /// The bugs `*` marks.
+    Marks {
+        ticket: u64,
+        rows: Vec<BugRow>,
     },
 }
 
@@ -198,6 +232,21 @@ pub enum Command {
         bug: BugRow,
         to: BugStatus,
     },
+    LoadUsers {
+        ticket: u64,
+    },
+    LoadMarks {
+        ticket: u64,
+        query: BugQuery,
+        limit: usize,
+    },
+    /// One audited change of one or many bugs, all or nothing.
+    Apply(ChangeRequest),
+    CreateBug(NewBug),
+    AddComment {
+        bug: BugRow,
+        body: String,
+    },
 }
 
 impl Command {
@@ -209,7 +258,12 @@ impl Command {
             Command::LoadCount { ticket, .. } => Some((Part::Count, *ticket)),
             Command::LoadDetail { ticket, .. } => Some((Part::Detail, *ticket)),
             Command::LoadPortfolio { ticket } => Some((Part::Portfolio, *ticket)),
-            Command::SaveStatus { .. } => None,
+            Command::LoadUsers { ticket } => Some((Part::Users, *ticket)),
+            Command::LoadMarks { ticket, .. } => Some((Part::Marks, *ticket)),
+            Command::SaveStatus { .. }
+            | Command::Apply(_)
+            | Command::CreateBug(_)
+            | Command::AddComment { .. } => None,
         }
     }
 }

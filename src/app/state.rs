@@ -1,7 +1,11 @@
 //! The dashboard's whole state. `update` changes it; `ui` only reads it.
 
+use super::change::{ChangeRequest, UserChoice};
+use super::forms::{LineInput, Picker, TextArea};
 use super::model::{BugDetail, BugRow, Count, KpiData, Me, ProjectRow};
+use crate::db::edit::{FieldChange, Refusal};
 use crate::domain::BugStatus;
+use crate::domain::Field;
 use crate::domain::alert::KpiName;
 use crate::query::{BugQuery, PageAnchor};
 use chrono::{DateTime, Utc};
@@ -78,6 +82,8 @@ pub enum PageIntent {
     /// Replace the window, keeping the bug selected *when the page arrives*
     /// (the user may have moved while it loaded) if it is still there.
     Keep,
+    /// Replace the window and select this bug (just created), if it is in it.
+    Select(uuid::Uuid, String),
     /// Extend the window forward / backward (scrolling past its edge).
     Append,
     Prepend,
@@ -240,6 +246,70 @@ pub enum Overlay {
     Trends {
         view: usize,
     },
+    /// `e`: which field to change, for `targets` (the marked bugs, or the
+    /// selected one).
+    FieldChooser {
+        targets: Vec<BugRow>,
+        selected: usize,
+    },
+    /// A field with a fixed set of values (severity, assignee, blocker,
+    /// project), typed to filter.
+    PickValue {
+        targets: Vec<BugRow>,
+        field: Field,
+        picker: Picker<FieldChange>,
+    },
+    /// A one-line value (title, hours); `error` says why the last Enter was
+    /// refused.
+    InputValue {
+        targets: Vec<BugRow>,
+        field: Field,
+        input: LineInput,
+        error: Option<String>,
+    },
+    /// A multi-line text: a description or a comment.
+    Write(Box<Writing>),
+    /// `n`: the new-bug form.
+    Create(Box<super::create::CreateForm>),
+    /// `*`: mark every bug of the filter, after this confirmation.
+    MarkAll {
+        count: u64,
+        capped: bool,
+    },
+    /// A change, creation or comment is being written: keys wait. `back`
+    /// is the form or text box it came from, reopened (with the error) if
+    /// the write fails, so nothing typed is lost.
+    Working {
+        text: String,
+        back: Option<Box<Overlay>>,
+    },
+    /// The change was refused as a whole; `refusals` say which bugs and why.
+    Refused(Box<RefusedChange>),
+    /// `u`: revert the newest change of this session, after `y`.
+    UndoConfirm {
+        label: String,
+    },
+}
+
+/// What a multi-line text box is for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WritePurpose {
+    Description(Vec<BugRow>),
+    Comment(BugRow),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Writing {
+    pub purpose: WritePurpose,
+    pub area: TextArea,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RefusedChange {
+    pub request: ChangeRequest,
+    pub refusals: Vec<Refusal>,
+    pub scroll: u16,
 }
 
 /// The `f` menu: one line per filter dimension.
@@ -303,6 +373,25 @@ pub struct App {
     pub alerts: Vec<super::alerting::AlertState>,
     /// Ring the terminal bell at the next draw (an alert just crossed).
     pub bell: bool,
+    /// Marked bugs by id, as last seen (kept fresh by every page and detail
+    /// that shows them); `s` and `e` act on them when there are any.
+    pub marks: super::marks::Marks,
+    /// This session's changes, newest last; `u` reverts the newest.
+    pub undo: Vec<super::undo::UndoEntry>,
+    /// The change in flight, if any (one at a time).
+    pub change_seq: u64,
+    pub in_flight: Option<ChangeRequest>,
+    /// Users for the assignee pickers, loaded when first needed.
+    pub users: Option<Vec<UserChoice>>,
+    /// Whether mouse events are read (`mouse = false` / `--no-mouse`: off).
+    pub mouse: bool,
+    /// Where things were drawn, for mouse clicks.
+    pub hits: super::mouse::HitMap,
+    /// `$EDITOR`, when set: descriptions and comments are written there.
+    pub editor: Option<String>,
+    /// Asked for by `update`, carried out by the terminal loop: it has to
+    /// leave the screen to run `$EDITOR`.
+    pub editor_request: Option<super::editor::EditorRequest>,
 }
 
 impl App {
@@ -329,7 +418,28 @@ impl App {
             kpi_cursor: Default::default(),
             alerts: Vec::new(),
             bell: false,
+            marks: Default::default(),
+            undo: Vec::new(),
+            change_seq: 0,
+            in_flight: None,
+            users: None,
+            mouse: false,
+            hits: Default::default(),
+            editor: None,
+            editor_request: None,
         }
+    }
+
+    /// The marked bugs, or else the selected one (from the pane in focus).
+    pub fn targets(&self) -> Vec<BugRow> {
+        if !self.marks.is_empty() {
+            return self.marks.rows();
+        }
+        let bug = match self.focus {
+            Pane::Detail => self.detail.bug.as_ref().map(|d| d.row.clone()),
+            _ => self.table.selected_row().cloned(),
+        };
+        bug.into_iter().collect()
     }
 
     pub fn me(&self) -> Option<&Me> {

@@ -56,6 +56,11 @@ fn load_count(app: &mut App) -> Command {
 
 /// Reloads the current window in place (periodic refresh, after an edit).
 pub fn reload(app: &mut App) -> Vec<Command> {
+    // A load that selects a just-created bug is newer than whatever change
+    // asks for this reload (its own NOTIFY, typically): let it land.
+    if app.table.loading && matches!(app.table.pending, Some(PageIntent::Select(..))) {
+        return vec![load_count(app)];
+    }
     let anchor = match (&app.table.anchor, cursor(&app.table, 0)) {
         (Some(PageAnchor::Top) | None, _) | (_, None) => PageAnchor::Top,
         (_, Some(c)) => PageAnchor::From(c),
@@ -152,6 +157,7 @@ pub fn arrive(app: &mut App, generation: u64, page: Page) -> Vec<Command> {
     }
     let before = t.selected_row().map(|r| r.id);
     let before_index = t.selected;
+    let mut missing = None;
     t.loading = false;
     t.pending = None;
     match intent {
@@ -213,12 +219,28 @@ pub fn arrive(app: &mut App, generation: u64, page: Page) -> Vec<Command> {
                         t.window_start = 0;
                     }
                 }
+                PageIntent::Select(id, number) => {
+                    let found = t.rows.iter().position(|r| r.id == id);
+                    t.selected = found.unwrap_or(0);
+                    if !t.more_before {
+                        t.window_start = 0;
+                    }
+                    if found.is_none() {
+                        missing = Some(number);
+                    }
+                }
                 _ => {
                     t.selected = 0;
                     t.window_start = 0;
                 }
             }
         }
+    }
+    app.marks.refresh(&app.table.rows);
+    if let Some(number) = missing {
+        let text =
+            format!("{number} created; the current filter does not show it (x clears filters)");
+        super::update::notify(app, super::state::Tone::Info, text);
     }
     let mut cmds = vec![];
     let after = app.table.selected_row().map(|r| r.id);

@@ -1,20 +1,26 @@
 //! `update(app, msg) -> commands`: every state change of the dashboard.
 
 use super::drill;
-use super::editing;
+
 use super::filtering;
 use super::keymap::{self, Action};
 use super::loads;
 use super::msg::{Changes, Command, Msg, Part};
 use super::state::{App, Connection, Notice, Overlay, Pane, ScrollLimit, Tone};
 use super::table_nav;
+use super::{applying, create, editing, editor, field_edit, marks, undo};
 use crate::query::StatusFilter;
-use crossterm::event::{KeyEvent, KeyEventKind};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
 
 pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
     app.dirty = true;
     match msg {
         Msg::Key(key) => on_key(app, key),
+        Msg::Mouse(ev) => super::mouse::on_mouse(app, ev),
+        Msg::Applied { request, outcome } => super::applying::on_outcome(app, request, outcome),
+        Msg::Created(result) => super::create::on_created(app, result),
+        Msg::Commented { bug, result } => super::editor::on_commented(app, bug, result),
+        Msg::EditorDone { text, error } => super::editor::on_editor_done(app, text, error),
         Msg::Resize => vec![],
         Msg::Tick(now) => {
             // Redraw only when a displayed second changes.
@@ -50,7 +56,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
                     app.table.pending = None;
                 }
                 Part::Detail => app.detail.loading = false,
-                Part::Kpis | Part::Count | Part::Portfolio => {}
+                Part::Kpis | Part::Count | Part::Portfolio | Part::Users | Part::Marks => {}
             }
             notify(app, Tone::Error, error);
             vec![]
@@ -122,11 +128,19 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
 /// A background task panicked. Running on without it would leave parts of the
 /// screen (or a save) waiting forever, so the app stops, and says why.
 fn worker_failed(app: &mut App, task: &str, error: &str) -> Vec<Command> {
-    let save = match &app.overlay {
-        Some(Overlay::Saving { target, to }) => format!(
+    let save = match (&app.overlay, &app.in_flight) {
+        (Some(Overlay::Saving { target, to }), _) => format!(
             " The change of {} to {} did not finish: check it after restarting.",
             target.bug.number, to
         ),
+        (_, Some(change)) => format!(
+            " The change ({} on {}) did not finish: check it after restarting.",
+            change.label,
+            change.subject()
+        ),
+        (Some(Overlay::Working { text, .. }), None) => {
+            format!(" \"{text}\" did not finish: check it after restarting.")
+        }
         _ => String::new(),
     };
     app.overlay = None;
@@ -251,7 +265,7 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
     }
 }
 
-fn on_overlay_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
+pub fn on_overlay_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
     match app.overlay.clone() {
         Some(Overlay::Help { scroll, limit }) => {
             match keymap::action_for(&key) {
@@ -273,12 +287,46 @@ fn on_overlay_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
         }
         Some(Overlay::Filter(menu)) => filtering::on_filter_key(app, key, menu),
         Some(Overlay::Trends { view }) => super::trends::on_key(app, key, view),
+        Some(Overlay::FieldChooser { targets, selected }) => {
+            field_edit::on_chooser_key(app, key, targets, selected)
+        }
+        Some(Overlay::PickValue {
+            targets,
+            field,
+            picker,
+        }) => field_edit::on_pick_key(app, key, targets, field, picker),
+        Some(Overlay::InputValue {
+            targets,
+            field,
+            input,
+            error,
+        }) => field_edit::on_input_key(app, key, targets, field, input, error),
+        Some(Overlay::Write(w)) => editor::on_write_key(app, key, *w),
+        Some(Overlay::Create(form)) => create::on_key(app, key, *form),
+        Some(Overlay::MarkAll { count, .. }) => match key.code {
+            KeyCode::Char('y') | KeyCode::Char('Y') => marks::confirm_mark_all(app, count),
+            KeyCode::Char('n') | KeyCode::Esc | KeyCode::Char('q') => close(app),
+            _ => vec![],
+        },
+        // Something is being written: keys wait (Ctrl-c still quits).
+        Some(Overlay::Working { .. }) => vec![],
+        Some(Overlay::Refused(r)) => applying::on_refused_key(app, key, *r),
+        Some(Overlay::UndoConfirm { .. }) => match key.code {
+            KeyCode::Char('y') | KeyCode::Char('Y') => undo::confirm(app),
+            KeyCode::Char('n') | KeyCode::Esc | KeyCode::Char('q') => close(app),
+            _ => vec![],
+        },
         Some(overlay) => editing::on_edit_key(app, key, overlay),
         None => vec![],
     }
 }
 
-fn on_action(app: &mut App, action: Action) -> Vec<Command> {
+fn close(app: &mut App) -> Vec<Command> {
+    app.overlay = None;
+    vec![]
+}
+
+pub fn on_action(app: &mut App, action: Action) -> Vec<Command> {
     use Action::*;
     match action {
         Quit => {
@@ -361,7 +409,15 @@ fn on_action(app: &mut App, action: Action) -> Vec<Command> {
             app.table.query.sort.reversed = !app.table.query.sort.reversed;
             table_nav::requery(app)
         }
+        ChangeStatus if !app.marks.is_empty() => field_edit::bulk_status(app),
         ChangeStatus => editing::start(app),
+        EditField => field_edit::start(app),
+        NewBug => create::start(app),
+        Comment => editor::start_comment(app),
+        Mark => marks::toggle(app),
+        MarkAll => marks::mark_all(app),
+        Undo => undo::start(app),
+        Mine => filtering::toggle_mine(app),
         Refresh => {
             notify(app, Tone::Info, "refreshing…");
             refresh_all(app)
@@ -398,7 +454,7 @@ fn on_action(app: &mut App, action: Action) -> Vec<Command> {
     }
 }
 
-fn move_selection(app: &mut App, delta: isize) -> Vec<Command> {
+pub fn move_selection(app: &mut App, delta: isize) -> Vec<Command> {
     match app.focus {
         Pane::Kpis => {
             app.kpi_cursor = drill::step_rows(app.kpi_cursor, delta);
@@ -419,7 +475,7 @@ fn move_selection(app: &mut App, delta: isize) -> Vec<Command> {
 }
 
 /// Runs a table movement and, when the selected bug changed, loads its detail.
-fn follow_detail(app: &mut App, f: impl FnOnce(&mut App) -> Vec<Command>) -> Vec<Command> {
+pub fn follow_detail(app: &mut App, f: impl FnOnce(&mut App) -> Vec<Command>) -> Vec<Command> {
     let before = app.table.selected_row().map(|r| r.id);
     let mut cmds = f(app);
     let after = app.table.selected_row().map(|r| r.id);

@@ -148,6 +148,7 @@ fn viewer(url: String, replica: Option<String>, name: String) -> Config {
         source: None,
         timeouts: Timeouts::DASHBOARD,
         alerts: Vec::new(),
+        mouse: false,
     }
 }
 

@@ -16,3 +16,15 @@ pub async fn find_by_email(conn: &mut PgConnection, email: &str) -> sqlx::Result
     .await?;
     Ok(row.map(|(id, email, name)| Me { id, email, name }))
 }
+
+/// Every user, by name, for the dashboard's assignee pickers.
+pub async fn choices(conn: &mut PgConnection) -> sqlx::Result<Vec<crate::app::change::UserChoice>> {
+    let rows: Vec<(Uuid, String, String)> =
+        sqlx::query_as("SELECT id, email, name FROM users ORDER BY lower(name), email")
+            .fetch_all(conn)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, email, name)| crate::app::change::UserChoice { id, email, name })
+        .collect())
+}

@@ -7,9 +7,11 @@
 //! live "reconnecting" screen rather than an error and an exit.
 
 mod core;
+mod external_editor;
 mod startup;
 pub mod terminal;
 mod worker;
+mod writes;
 
 pub use core::{CLOCK_POLL, Core, Headless, SAFETY_POLL, spawn_headless};
 pub use worker::is_connection_error;
@@ -18,20 +20,25 @@ use crate::app::Msg;
 use crate::config::Config;
 use crate::db::listen::ListenConfig;
 use color_eyre::eyre::{Report, Result, WrapErr};
-use crossterm::event::{self, Event};
+use crossterm::event::{self, Event, MouseEventKind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::sync::mpsc::UnboundedSender;
 
 pub async fn run(cfg: &Config) -> Result<()> {
-    let mut guard = terminal::enter().wrap_err("could not take over the terminal")?;
+    let mut guard = terminal::enter(cfg.mouse).wrap_err("could not take over the terminal")?;
     // CTODASH_NO_PUSH=1 turns push off (plain polling): the benchmark's
     // baseline, and a way out if LISTEN misbehaves.
     let push = std::env::var_os("CTODASH_NO_PUSH").is_none_or(|v| v.is_empty());
     let mut core = Core::start(cfg, ListenConfig::default(), push);
+    core.app.mouse = cfg.mouse;
+    core.app.editor = std::env::var("EDITOR")
+        .ok()
+        .filter(|e| !e.trim().is_empty());
     let stop = Arc::new(AtomicBool::new(false));
-    let input = spawn_input_thread(core.sender(), stop.clone());
+    let input = Input::default();
+    let reader = spawn_input_thread(core.sender(), stop.clone(), input.clone());
 
     let result: Result<()> = async {
         loop {
@@ -47,6 +54,11 @@ pub async fn run(cfg: &Config) -> Result<()> {
             if core.app.should_quit {
                 return Ok(());
             }
+            if let Some(req) = core.app.editor_request.take() {
+                let msg =
+                    input.paused(|| guard.suspended(cfg.mouse, || external_editor::run(&req)))?;
+                let _ = core.sender().send(msg);
+            }
             core.step().await?;
         }
     }
@@ -56,7 +68,7 @@ pub async fn run(cfg: &Config) -> Result<()> {
     core.shutdown().await;
     stop.store(true, Ordering::Relaxed);
     drop(guard);
-    let _ = input.join();
+    let _ = reader.join();
     match fatal {
         // The terminal is back to normal; now the one-paragraph error.
         Some(fatal) if result.is_ok() => Err(Report::msg(fatal)),
@@ -72,14 +84,40 @@ fn ring_bell() {
     let _ = out.write_all(b"\x07").and_then(|()| out.flush());
 }
 
+/// Pausing the input thread: while `$EDITOR` runs, the keys are the
+/// editor's, so the thread stops reading until the dashboard is back.
+#[derive(Clone, Default)]
+struct Input {
+    pause: Arc<AtomicBool>,
+    /// Set by the thread once it has stopped reading.
+    idle: Arc<AtomicBool>,
+}
+
+impl Input {
+    fn paused<T>(&self, f: impl FnOnce() -> T) -> T {
+        self.pause.store(true, Ordering::SeqCst);
+        // The thread polls every 100 ms; wait for it to notice (bounded).
+        let deadline = std::time::Instant::now() + Duration::from_secs(1);
+        while !self.idle.load(Ordering::SeqCst) && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let out = f();
+        self.pause.store(false, Ordering::SeqCst);
+        out
+    }
+}
+
 /// crossterm's blocking reader on its own thread, polling so it can stop.
 fn spawn_input_thread(
     tx: UnboundedSender<Msg>,
     stop: Arc<AtomicBool>,
+    input: Input,
 ) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
         let fail = tx.clone();
-        let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_keys(&tx, &stop)));
+        let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            read_keys(&tx, &stop, &input)
+        }));
         if let Err(panic) = read {
             let _ = fail.send(Msg::WorkerFailed {
                 task: "keyboard".into(),
@@ -89,8 +127,14 @@ fn spawn_input_thread(
     })
 }
 
-fn read_keys(tx: &UnboundedSender<Msg>, stop: &AtomicBool) {
+fn read_keys(tx: &UnboundedSender<Msg>, stop: &AtomicBool, input: &Input) {
     while !stop.load(Ordering::Relaxed) {
+        if input.pause.load(Ordering::SeqCst) {
+            input.idle.store(true, Ordering::SeqCst);
+            std::thread::sleep(Duration::from_millis(20));
+            continue;
+        }
+        input.idle.store(false, Ordering::SeqCst);
         match event::poll(Duration::from_millis(100)) {
             Ok(true) => {}
             Ok(false) => continue,
@@ -99,6 +143,15 @@ fn read_keys(tx: &UnboundedSender<Msg>, stop: &AtomicBool) {
         let msg = match event::read() {
             Ok(Event::Key(key)) => Msg::Key(key),
             Ok(Event::Resize(..)) => Msg::Resize,
+            // Moves and drags would flood the loop for nothing.
+            Ok(Event::Mouse(m))
+                if matches!(
+                    m.kind,
+                    MouseEventKind::Down(_) | MouseEventKind::ScrollDown | MouseEventKind::ScrollUp
+                ) =>
+            {
+                Msg::Mouse(m)
+            }
             Ok(_) => continue,
             Err(_) => return,
         };

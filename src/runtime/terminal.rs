@@ -2,10 +2,11 @@
 //! guaranteed way back out — on quit, on error (the guard's Drop) and on panic
 //! (the hook), so a crash never leaves the user's shell unusable.
 
+use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
 use crossterm::execute;
 use crossterm::terminal::{
-    BeginSynchronizedUpdate, EndSynchronizedUpdate, EnterAlternateScreen, LeaveAlternateScreen,
-    disable_raw_mode, enable_raw_mode,
+    BeginSynchronizedUpdate, Clear, ClearType, EndSynchronizedUpdate, EnterAlternateScreen,
+    LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
 };
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
@@ -22,27 +23,49 @@ pub struct TerminalGuard {
     pub terminal: Term,
 }
 
-pub fn enter() -> io::Result<TerminalGuard> {
+/// Takes over the terminal; `mouse`: also read clicks and the wheel.
+pub fn enter(mouse: bool) -> io::Result<TerminalGuard> {
     install_panic_hook();
-    enable_raw_mode()?;
-    let mut out = io::stdout();
-    if let Err(e) = execute!(out, EnterAlternateScreen) {
-        let _ = disable_raw_mode();
-        return Err(e);
-    }
-    // A buffered writer turns each frame into one write: less tearing over SSH.
-    let terminal = Terminal::new(CrosstermBackend::new(BufWriter::with_capacity(
-        64 * 1024,
-        out,
-    )))?;
+    take(mouse)?;
+    let terminal = new_terminal()?;
     TAKEN.store(true, Ordering::SeqCst);
     Ok(TerminalGuard { terminal })
+}
+
+/// A buffered writer turns each frame into one write: less tearing over SSH.
+fn new_terminal() -> io::Result<Term> {
+    Terminal::new(CrosstermBackend::new(BufWriter::with_capacity(
+        64 * 1024,
+        io::stdout(),
+    )))
+}
+
+fn take(mouse: bool) -> io::Result<()> {
+    enable_raw_mode()?;
+    let mut out = io::stdout();
+    let entered = execute!(out, EnterAlternateScreen).and_then(|()| {
+        if mouse {
+            execute!(out, EnableMouseCapture)
+        } else {
+            Ok(())
+        }
+    });
+    if let Err(e) = entered {
+        restore();
+        return Err(e);
+    }
+    Ok(())
 }
 
 pub fn restore() {
     let _ = disable_raw_mode();
     let mut out = io::stdout();
-    let _ = execute!(out, LeaveAlternateScreen, crossterm::cursor::Show);
+    let _ = execute!(
+        out,
+        DisableMouseCapture,
+        LeaveAlternateScreen,
+        crossterm::cursor::Show
+    );
     let _ = out.flush();
 }
 
@@ -55,6 +78,21 @@ impl Drop for TerminalGuard {
 }
 
 impl TerminalGuard {
+    /// Gives the terminal back for a while (to run `$EDITOR`), then takes it
+    /// again and redraws everything on the next frame.
+    pub fn suspended<T>(&mut self, mouse: bool, f: impl FnOnce() -> T) -> io::Result<T> {
+        let _ = self.terminal.backend_mut().flush();
+        restore();
+        let out = f();
+        take(mouse)?;
+        // A fresh terminal draws the whole next frame. (`Terminal::clear`
+        // would ask the terminal where its cursor is, which not every
+        // terminal answers.)
+        execute!(io::stdout(), Clear(ClearType::All))?;
+        self.terminal = new_terminal()?;
+        Ok(out)
+    }
+
     /// Draws one frame inside a synchronized update, so terminals that support it
     /// show the frame whole instead of half-painted.
     pub fn draw(&mut self, render: impl FnOnce(&mut ratatui::Frame)) -> io::Result<()> {

@@ -44,7 +44,7 @@ pub struct Worker {
     latest_page: Arc<AtomicU64>,
     latest_count: Arc<AtomicU64>,
     /// How long to wait for any answer: `CLIENT_WAIT` (shorter in tests).
-    wait: Duration,
+    pub(super) wait: Duration,
 }
 
 /// Queries that replace the table wait this long first and give up if a newer
@@ -82,7 +82,7 @@ pub fn is_connection_error(e: &sqlx::Error) -> bool {
 }
 
 /// The message for a lost connection: a full server is told apart.
-fn down(e: &sqlx::Error) -> Msg {
+pub(super) fn down(e: &sqlx::Error) -> Msg {
     match db::capacity::full_of(e) {
         Some(full) => Msg::ServerFull {
             status: db::capacity::status(&full, None),
@@ -198,6 +198,34 @@ impl Worker {
                     Ok(Some(Loaded::Portfolio { ticket, rows }))
                 });
                 spawn_guarded(tx, "portfolio", report);
+            }
+            Command::LoadUsers { ticket } => {
+                let report = report(tx.clone(), Part::Users, ticket, wait, async move {
+                    let mut conn = pool.acquire().await?;
+                    let users = db::users::choices(&mut conn).await?;
+                    Ok(Some(Loaded::Users { ticket, users }))
+                });
+                spawn_guarded(tx, "users", report);
+            }
+            Command::LoadMarks {
+                ticket,
+                query,
+                limit,
+            } => {
+                let report = report(tx.clone(), Part::Marks, ticket, wait, async move {
+                    let mut conn = pool.acquire().await?;
+                    let anchor = PageAnchor::Top;
+                    let page =
+                        db::bugs::page(&mut conn, &query, &anchor, limit, Utc::now()).await?;
+                    Ok(Some(Loaded::Marks {
+                        ticket,
+                        rows: page.rows,
+                    }))
+                });
+                spawn_guarded(tx, "marks", report);
+            }
+            cmd @ (Command::Apply(_) | Command::CreateBug(_) | Command::AddComment { .. }) => {
+                super::writes::run(self, cmd)
             }
             Command::SaveStatus { bug, to } => {
                 let Some(ctx) = self.edit.clone() else {
@@ -333,7 +361,7 @@ pub fn fresh_pool(pool: &PgPool) -> PgPool {
         .connect_lazy_with((*pool.connect_options()).clone())
 }
 
-fn no_answer(wait: Duration) -> String {
+pub(super) fn no_answer(wait: Duration) -> String {
     format!(
         "the database did not answer within {} s (the network or the server may be down)",
         wait.as_secs_f64()

@@ -4,7 +4,7 @@
 use super::pane_block;
 use super::text::{ago, clean, styled, utc, width};
 use super::theme::{BLOCKER_MARK, BREACH_MARK, Theme, severity_tag};
-use crate::app::model::{BugDetail, HistoryEntry};
+use crate::app::model::{BugDetail, CommentEntry, HistoryEntry, TimelineEntry};
 use crate::app::state::App;
 use crate::domain::{DEFAULT_HOURLY_RATE, bug_cost, sla_state};
 use crate::format::money;
@@ -215,19 +215,54 @@ fn lines<'a>(bug: &'a BugDetail, app: &App, theme: &Theme) -> Vec<Line<'a>> {
     out.push(Line::default());
     out.push(Line::from(vec![
         styled("History", theme.title),
-        muted(format!(" · {} changes, newest first", bug.history.len())),
+        muted(format!(
+            " · {}{}, newest first",
+            plural(bug.history.len(), "change"),
+            match bug.comments.len() {
+                0 => String::new(),
+                n => format!(", {}", plural(n, "comment")),
+            }
+        )),
     ]));
-    if bug.history.is_empty() {
+    if bug.history.is_empty() && bug.comments.is_empty() {
         out.push(Line::from(muted("no changes recorded".into())));
     }
     let who_w = bug
         .history
         .iter()
-        .map(|h| width(h.who.as_deref().unwrap_or(UNKNOWN_ACTOR)))
+        .map(|h| h.who.as_deref())
+        .chain(bug.comments.iter().map(|c| c.author.as_deref()))
+        .map(|w| width(w.unwrap_or(UNKNOWN_ACTOR)))
         .max()
         .unwrap_or(0);
-    out.extend(bug.history.iter().map(|h| history_line(h, who_w, theme)));
+    for entry in bug.timeline() {
+        match entry {
+            TimelineEntry::Change(h) => out.push(history_line(h, who_w, theme)),
+            TimelineEntry::Comment(c) => comment_lines(c, who_w, theme, &mut out),
+        }
+    }
     out
+}
+
+/// "2026-11-20 14:03  Grace Hopper  comment" and the body below, indented.
+fn comment_lines<'a>(c: &'a CommentEntry, who_w: usize, theme: &Theme, out: &mut Vec<Line<'a>>) {
+    let who = c
+        .author
+        .as_deref()
+        .map_or(UNKNOWN_ACTOR.to_string(), |w| clean(w).into_owned());
+    let pad = " ".repeat(who_w.saturating_sub(width(&who)));
+    out.push(Line::from(vec![
+        styled(c.at.format("%Y-%m-%d %H:%M").to_string(), theme.muted),
+        Span::raw("  "),
+        styled(format!("{who}{pad}"), theme.text),
+        Span::raw("  "),
+        styled("comment", theme.key),
+    ]));
+    out.extend(
+        multi_line(&c.body.replace('\t', "    "))
+            .lines()
+            .map(|l| Line::from(vec![styled("  │ ", theme.muted), Span::raw(l.to_owned())])),
+    );
 }
 
 /// "2026-11-20 14:03  Grace Hopper  status       in_progress → verified"
@@ -257,4 +292,12 @@ fn history_line<'a>(h: &'a HistoryEntry, who_w: usize, theme: &Theme) -> Line<'a
         styled(" → ", theme.muted),
         styled(value(&h.new), theme.title),
     ])
+}
+
+fn plural(n: usize, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
 }

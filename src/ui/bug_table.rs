@@ -8,6 +8,7 @@ use super::text::{clean, count_label, styled, truncate, width};
 use super::theme::{BLOCKER_MARK, BREACH_MARK, Theme, severity_tag};
 use super::{pane_block, scrollbar};
 use crate::app::model::BugRow;
+use crate::app::mouse::ListHit;
 use crate::app::state::{App, Connection};
 use crate::domain::{format_duration_short, sla_state};
 use ratatui::Frame;
@@ -48,6 +49,8 @@ const DROP_ORDER: [Col; 5] = [
     Col::Status,
 ];
 const TITLE_MIN: u16 = 20;
+/// Before the number of a marked bug.
+const MARK: &str = "✓";
 const SPACING: u16 = 1;
 
 impl Col {
@@ -130,6 +133,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: 
         styled(format!("{} {arrow} ", sort.key.label()), theme.key),
     ]);
     let mut right = vec![Span::raw(" ")];
+    if !app.marks.is_empty() {
+        let n = crate::format::count(app.marks.len() as i64);
+        right.push(styled(format!("{n} marked "), theme.key));
+        right.push(styled("· ", theme.muted));
+    }
     if t.loading {
         right.push(styled("loading… ", theme.muted));
     }
@@ -163,6 +171,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: 
         .title_bottom(legend.right_aligned());
     let inner = block.inner(area);
     frame.render_widget(block, area);
+    app.hits.table.set(Some(area));
     if inner.height == 0 || inner.width == 0 {
         return;
     }
@@ -199,11 +208,20 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: 
         .map(|r| width(&r.number))
         .max()
         .unwrap_or(0)
-        .max(3) as u16;
+        .max(3) as u16
+        + if app.marks.is_empty() { 0 } else { 2 };
     let cols = columns(inner.width, number_w);
     let header: Vec<Line> = cols.iter().map(|(c, _)| header_cell(*c)).collect();
     // Only the rows on screen are built, not the whole loaded window.
     let win = window(t.rows.len(), t.selected, inner.height);
+    app.hits.table_rows.set(Some(ListHit {
+        area: Rect {
+            y: inner.y + 1,
+            height: (win.rows.len() as u16).min(inner.height.saturating_sub(1)),
+            ..inner
+        },
+        first: win.rows.start,
+    }));
     let rows = t.rows[win.rows].iter().map(|r| row(r, &cols, app, theme));
     let widths: Vec<u16> = cols.iter().map(|(_, w)| *w).collect();
     Grid::new(&widths, SPACING, theme, focused).render(
@@ -245,7 +263,12 @@ fn row<'a>(r: &'a BugRow, cols: &[(Col, u16)], app: &App, theme: &Theme) -> Vec<
 fn cell<'a>(r: &'a BugRow, c: Col, w: usize, app: &App, theme: &Theme) -> Line<'a> {
     let none = || Line::from(styled("—", theme.muted));
     match c {
-        Col::Number => Line::from(clean(&r.number).into_owned()),
+        Col::Number if app.marks.is_empty() => Line::from(clean(&r.number).into_owned()),
+        Col::Number if app.marks.contains(r.id) => Line::from(vec![
+            styled(format!("{MARK} "), theme.key),
+            Span::raw(clean(&r.number).into_owned()),
+        ]),
+        Col::Number => Line::from(format!("  {}", clean(&r.number))),
         Col::Severity => Line::from(styled(severity_tag(r.severity), theme.severity(r.severity))),
         Col::Status => Line::from(styled(r.status.as_str(), theme.text)),
         Col::Title => {

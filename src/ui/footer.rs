@@ -18,7 +18,10 @@ const HINTS: &[(&str, &str, u8)] = &[
     ("o", "sort", 7),
     ("s", "status", 3),
     ("r", "refresh", 8),
-    ("t", "trends", 9),
+    ("t", "trends", 12),
+    ("e", "edit", 9),
+    ("n", "new", 10),
+    ("u", "undo", 11),
     ("?", "help", 0),
     ("q", "quit", 4),
 ];
@@ -28,7 +31,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let read_only = app.me().is_none();
     let hints: Vec<_> = HINTS
         .iter()
-        .filter(|h| !(read_only && h.0 == "s"))
+        .filter(|h| !(read_only && ["s", "e", "n", "u"].contains(&h.0)))
         .collect();
     let hint_w = |h: &(&str, &str, u8)| width(h.0) + 1 + width(h.1) + 2;
 

@@ -43,6 +43,9 @@ mod header;
 mod help;
 mod kpis;
 mod popup;
+mod popup_create;
+mod popup_edit;
+mod popup_refused;
 mod portfolio;
 mod text;
 pub mod theme;
@@ -70,6 +73,7 @@ pub fn render(frame: &mut Frame, app: &App) {
 /// the environment.
 pub fn render_with(frame: &mut Frame, app: &App, theme: &Theme) {
     let area = frame.area();
+    app.hits.clear();
     let Some(l) = layout(area, app.focus) else {
         too_small(frame, area, theme);
         return;
@@ -85,6 +89,9 @@ pub fn render_with(frame: &mut Frame, app: &App, theme: &Theme) {
     if let Some(r) = l.table {
         bug_table::render(frame, r, app, theme, focus(Pane::Bugs));
     }
+    app.hits.tabs.set(l.tabs);
+    app.hits.detail.set(l.detail);
+    app.hits.portfolio.set(l.portfolio);
     if let Some(r) = l.detail {
         bug_detail::render(frame, r, app, theme, focus(Pane::Detail));
     }

@@ -2,6 +2,7 @@
 //! search box, the filter menu, and the status-edit dialogs. Help lives in
 //! `help.rs`. Each popup states its keys on its bottom border.
 
+use super::popup_edit;
 use super::text::{centered, clean, pad, styled, tail, truncate, width};
 use super::theme::Theme;
 use crate::app::filtering::FILTER_LINES;
@@ -25,7 +26,8 @@ pub fn render(frame: &mut Frame, area: Rect, table: Rect, app: &App, theme: &The
             options,
             selected,
         } => {
-            status_picker(frame, area, target, options, *selected, theme);
+            let inner = status_picker(frame, area, target, options, *selected, theme);
+            record_items(app, inner, 3, options.len());
         }
         Overlay::Confirm { target, to } => confirm(frame, area, target, *to, theme),
         Overlay::Saving { target, to } => {
@@ -37,6 +39,31 @@ pub fn render(frame: &mut Frame, area: Rect, table: Rect, app: &App, theme: &The
         }
         Overlay::Conflict(info) => conflict(frame, area, info, theme),
         Overlay::Trends { view } => super::trends_chart::render(frame, area, app, *view, theme),
+        Overlay::FieldChooser { targets, selected } => {
+            popup_edit::chooser(frame, area, app, targets, *selected, theme)
+        }
+        Overlay::PickValue {
+            targets,
+            field,
+            picker,
+        } => popup_edit::pick_value(frame, area, app, targets, *field, picker, theme),
+        Overlay::InputValue {
+            targets,
+            field,
+            input,
+            error,
+        } => popup_edit::input_value(frame, area, targets, *field, input, error.as_deref(), theme),
+        Overlay::Write(w) => popup_edit::write(frame, area, app, w, theme),
+        Overlay::Create(form) => super::popup_create::render(frame, area, app, form, theme),
+        Overlay::MarkAll { count, capped } => {
+            popup_edit::mark_all(frame, area, app, *count, *capped, theme)
+        }
+        Overlay::Working { text, .. } => {
+            let text = vec![Line::from(clean(text).into_owned())];
+            message(frame, area, " Saving ", text, Line::default(), theme);
+        }
+        Overlay::Refused(r) => super::popup_refused::render(frame, area, r, theme),
+        Overlay::UndoConfirm { label } => popup_edit::undo_confirm(frame, area, label, theme),
     }
 }
 
@@ -90,7 +117,7 @@ fn clip_wide_edge(frame: &mut Frame, rect: Rect) {
     }
 }
 
-fn hint<'a>(keys: &[(&'a str, &'a str)], theme: &Theme) -> Line<'a> {
+pub(super) fn hint<'a>(keys: &[(&'a str, &'a str)], theme: &Theme) -> Line<'a> {
     let mut spans = vec![Span::raw(" ")];
     for (i, (k, d)) in keys.iter().enumerate() {
         if i > 0 {
@@ -118,7 +145,7 @@ pub(crate) fn wrapped_height(lines: &[Line<'_>], inner_w: u16) -> u16 {
     u16::try_from(rows).unwrap_or(u16::MAX)
 }
 
-fn message(
+pub(super) fn message(
     frame: &mut Frame,
     area: Rect,
     title: &str,
@@ -253,6 +280,7 @@ fn filter(frame: &mut Frame, area: Rect, app: &App, menu: &FilterMenu, theme: &T
     ]);
     let h = lines.len() as u16 + 2;
     let inner = popup_box(frame, area, w, h, title, hint(keys, theme), theme);
+    record_items(app, inner, 0, FILTER_LINES.len());
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
@@ -273,7 +301,7 @@ fn status_picker(
     options: &[BugStatus],
     selected: usize,
     theme: &Theme,
-) {
+) -> Rect {
     let w = area.width.min(60);
     let inner_w = usize::from(w.saturating_sub(4));
     let mut lines = vec![
@@ -306,6 +334,22 @@ fn status_picker(
     let keys = hint(&[("Enter", "choose"), ("Esc", "cancel")], theme);
     let inner = popup_box(frame, area, w, lines.len() as u16 + 2, title, keys, theme);
     frame.render_widget(Paragraph::new(lines), inner);
+    inner
+}
+
+/// A popup's list of `n` items starts `skip` lines into `inner`: where a
+/// click picks one.
+fn record_items(app: &App, inner: Rect, skip: u16, n: usize) {
+    let top = inner.y + skip.min(inner.height);
+    let height = (n as u16).min(inner.bottom().saturating_sub(top));
+    app.hits.popup_items.set(Some(crate::app::mouse::ListHit {
+        area: Rect {
+            y: top,
+            height,
+            ..inner
+        },
+        first: 0,
+    }));
 }
 
 fn confirm(frame: &mut Frame, area: Rect, target: &EditTarget, to: BugStatus, theme: &Theme) {

@@ -215,6 +215,16 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: 
     // Only the rows on screen are built: a portfolio of 1,000 projects must
     // not cost 1,000 rows of cells every frame.
     let win = window(p.rows.len(), p.selected, inner.height);
+    app.hits
+        .portfolio_rows
+        .set(Some(crate::app::mouse::ListHit {
+            area: Rect {
+                y: inner.y + 1,
+                height: (win.rows.len() as u16).min(inner.height.saturating_sub(1)),
+                ..inner
+            },
+            first: win.rows.start,
+        }));
     let rows = p.rows[win.rows].iter().map(|r| {
         fit.cols
             .iter()
