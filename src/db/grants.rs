@@ -5,8 +5,9 @@
 //!
 //! An edit (a status change) reads the bug and its people, locks the row
 //! (`FOR UPDATE`), updates `status` and inserts its `audit_log` row. The
-//! triggers then write `bug_history`, `bug_stats` and `bug_resolutions_daily`
-//! with the schema owner's rights (migration 0007), so an editor needs no
+//! triggers then write `bug_history`, `bug_stats`, `bug_resolutions_daily`
+//! and the KPI hours (`kpi_hourly`, `kpi_open_due_hourly`) with the schema
+//! owner's rights (migrations 0007, 0010), so an editor needs no
 //! privilege on them and cannot forge history or counters.
 
 use crate::db::discover::quote_ident;
@@ -15,7 +16,7 @@ use std::fmt::Write;
 
 /// Every table ctodash reads (the dashboard, the read commands, the schema
 /// check of every command).
-pub const READ_TABLES: [&str; 13] = [
+pub const READ_TABLES: [&str; 15] = [
     "users",
     "projects",
     "bugs",
@@ -27,6 +28,9 @@ pub const READ_TABLES: [&str; 13] = [
     "audit_log",
     "bug_stats",
     "bug_resolutions_daily",
+    // The clock-dependent KPIs' hourly summaries (migration 0010).
+    "kpi_hourly",
+    "kpi_open_due_hourly",
     // A replica reader's change signal (migration 0006).
     "change_counters",
     "_sqlx_migrations",

@@ -6,7 +6,7 @@ use crate::db::kpis;
 use chrono::Utc;
 use sqlx::PgPool;
 
-pub(super) async fn kpi(pool: &PgPool, n: usize) -> sqlx::Result<Vec<Figure>> {
+pub async fn kpi(pool: &PgPool, n: usize) -> sqlx::Result<Vec<Figure>> {
     let ours = time_async(5, n, |_| async {
         let mut conn = pool.acquire().await.expect("connection");
         kpis::load_live(&mut conn, Utc::now()).await.expect("kpis");
