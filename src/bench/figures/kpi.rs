@@ -17,8 +17,9 @@ pub async fn kpi(pool: &PgPool, n: usize) -> sqlx::Result<Vec<Figure>> {
     Ok(vec![Figure {
         name: "KPI refresh",
         how: "the dashboard's KPI engine (every figure of `ctodash kpis`, SLA compliance and \
-              all-time figures included) and the KPI clock's 15-minute schedule: summary tables + \
-              index-only counts + trend"
+              all-time figures included) and the KPI clock's 15-minute schedule: summary tables \
+              (clock-dependent figures from hourly buckets, partial edge hours from indexes) \
+              + trend"
             .into(),
         ours: Measure::Latency(ours),
         baseline: Some((
