@@ -4,8 +4,9 @@
 //! `--reseed`, `--output BENCHMARKS.md`, `--db-prefix ctodash_bench`
 //! (databases are `<prefix>_<bugs>`), `--quick` (small scales, few
 //! iterations, no idle-cost minute), `--only import` (just the CSV import
-//! figures: rate and the reader's worst wait; no dashboard process), `--only team`
-//! (just the team section: many headless dashboards on one private server). The database server is found like the
+//! figures: rate and the reader's worst wait; no dashboard process), `--only kpi`
+//! (just the KPI refresh figure), `--only team` (just the team section: many
+//! headless dashboards on one private server). The database server is found like the
 //! tests find it (DATABASE_URL, else the local server or a private cluster).
 
 #[path = "../tests/common/pty.rs"]
@@ -28,6 +29,7 @@ fn parse_args() -> Args {
         reseed: false,
         db_prefix: "ctodash_bench".into(),
         only_import: false,
+        only_kpi: false,
     };
     let mut output = "BENCHMARKS.md".to_string();
     let mut idle_seconds = 60;
@@ -45,7 +47,11 @@ fn parse_args() -> Args {
                 opts.iterations = it.next().and_then(|v| v.parse().ok()).unwrap_or(100)
             }
             "--reseed" => opts.reseed = true,
-            "--only" => opts.only_import = it.next().as_deref() == Some("import"),
+            "--only" => match it.next().as_deref() {
+                Some("import") => opts.only_import = true,
+                Some("kpi") => opts.only_kpi = true,
+                _ => {}
+            },
             // Keeps a branch's schema off databases other checkouts bench on.
             "--db-prefix" => opts.db_prefix = it.next().unwrap_or(opts.db_prefix),
             "--output" => output = it.next().unwrap_or(output),
@@ -240,7 +246,7 @@ async fn main() {
         bench::run(&args.opts).await.expect("benchmark");
     let largest = results.len().saturating_sub(1);
     for (i, (scale, options)) in results.iter_mut().enumerate() {
-        if args.opts.only_import {
+        if args.opts.only_import || args.opts.only_kpi {
             break;
         }
         eprintln!("[bench] dashboard process at {} bugs…", scale.bugs);

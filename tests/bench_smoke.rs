@@ -12,6 +12,7 @@ async fn the_benchmark_measures_every_figure_at_a_small_scale() {
         reseed: false,
         db_prefix: prefix.clone(),
         only_import: false,
+        only_kpi: false,
     };
     let results = bench::run(&opts).await.expect("benchmark run");
     let (scale, options) = &results[0];

@@ -28,6 +28,8 @@ pub struct BenchOptions {
     /// Only the CSV import figures (`--only import`): a quick check of the
     /// import's rate and of readers during it.
     pub only_import: bool,
+    /// Only the KPI refresh figure (`--only kpi`).
+    pub only_kpi: bool,
 }
 
 /// One measured quantity: latencies (p50/p95) or a single value.
@@ -151,6 +153,8 @@ pub async fn run(opts: &BenchOptions) -> sqlx::Result<Vec<(ScaleReport, PgConnec
         eprintln!("[bench] measuring at {bugs} bugs…");
         if opts.only_import {
             figures.extend(import::csv_import(&pool, bugs).await?);
+        } else if opts.only_kpi {
+            figures.extend(figures::kpi(&pool, opts.iterations).await?);
         } else {
             figures.extend(figures::all(&pool, &options, bugs, opts.iterations).await?);
         }

@@ -26,7 +26,7 @@ pub const HISTORY_COPY: &str = "COPY bug_history (id, bug_id, field_changed, old
 
 const ALL_TABLES: &str = "users, projects, bugs, bug_history, project_metrics, \
      monthly_metrics, portfolio_metrics, import_logs, audit_log, bug_stats, \
-     bug_resolutions_daily";
+     bug_resolutions_daily, kpi_hourly, kpi_open_due_hourly";
 
 /// Tables whose secondary indexes are dropped during the load.
 const BULK_TABLES: [&str; 2] = ["bugs", "bug_history"];
@@ -208,7 +208,7 @@ pub async fn create_indexes_in_parallel(
 }
 
 pub async fn rebuild_bug_stats(tx: &mut Transaction<'_, Postgres>) -> sqlx::Result<()> {
-    sqlx::query("SELECT bug_stats_rebuild(), bug_resolutions_rebuild()")
+    sqlx::query("SELECT bug_stats_rebuild(), bug_resolutions_rebuild(), kpi_buckets_rebuild()")
         .execute(&mut **tx)
         .await?;
     Ok(())
@@ -217,9 +217,12 @@ pub async fn rebuild_bug_stats(tx: &mut Transaction<'_, Postgres>) -> sqlx::Resu
 /// Refreshes planner statistics and the visibility map, so the KPI engine's
 /// index-only scans are index-only from the first refresh.
 pub async fn vacuum_analyze(conn: &mut PgConnection) -> sqlx::Result<()> {
-    sqlx::query("VACUUM (ANALYZE) bugs, bug_history, bug_stats, projects, users, project_metrics")
-        .execute(conn)
-        .await?;
+    sqlx::query(
+        "VACUUM (ANALYZE) bugs, bug_history, bug_stats, kpi_hourly, kpi_open_due_hourly, \
+         projects, users, project_metrics",
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }
 

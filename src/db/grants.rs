@@ -8,9 +8,10 @@
 //! `audit_log` row per bug; creating a bug takes a number from
 //! `bug_number_seq` and inserts the row; a comment inserts into
 //! `bug_comments`. The triggers then write `bug_history`, `bug_stats`,
-//! `bug_resolutions_daily` and the change counters with the schema owner's
-//! rights (migrations 0006, 0007, 0012), so an editor needs no privilege on
-//! them and cannot forge history or counters.
+//! `bug_resolutions_daily`, the KPI hours (`kpi_hourly`,
+//! `kpi_open_due_hourly`) and the change counters with the schema owner's
+//! rights (migrations 0006, 0007, 0010, 0012), so an editor needs no
+//! privilege on them and cannot forge history or counters.
 
 use crate::db::discover::quote_ident;
 use sqlx::PgConnection;
@@ -18,7 +19,7 @@ use std::fmt::Write;
 
 /// Every table ctodash reads (the dashboard, the read commands, the schema
 /// check of every command).
-pub const READ_TABLES: [&str; 14] = [
+pub const READ_TABLES: [&str; 16] = [
     "users",
     "projects",
     "bugs",
@@ -30,6 +31,9 @@ pub const READ_TABLES: [&str; 14] = [
     "audit_log",
     "bug_stats",
     "bug_resolutions_daily",
+    // The clock-dependent KPIs' hourly summaries (migration 0010).
+    "kpi_hourly",
+    "kpi_open_due_hourly",
     // A replica reader's change signal (migration 0006).
     "change_counters",
     // Comments shown in the detail timeline (migration 0012).

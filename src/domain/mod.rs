@@ -27,7 +27,9 @@ pub use kpi::{mean_hours_to_resolve, sla_compliance_pct};
 pub use lifecycle::{
     TransitionError, allowed_transitions, can_transition, check_transition, is_reopen,
 };
-pub use portfolio::{PortfolioTotals, ProjectFinancials, portfolio_totals};
+pub use portfolio::{
+    PortfolioTotals, ProjectFinancials, portfolio_totals, portfolio_totals_grouped,
+};
 pub use priority::priority_score;
 pub use risk::{RiskBreakdown, RiskInput, RiskLevel, last_activity, project_risk};
 pub use sla::{SlaState, format_duration_short, is_breached, resolved_within_sla, sla_state};

@@ -29,11 +29,21 @@ pub struct PortfolioTotals {
 }
 
 pub fn portfolio_totals(projects: &[ProjectFinancials]) -> PortfolioTotals {
+    portfolio_totals_grouped(projects.iter().map(|p| (p, 1)))
+}
+
+/// The same totals from groups of projects: each group's money summed over
+/// its `count` projects of one status (e.g. one row per status from SQL), so
+/// a thousand projects need not cross the wire. Every rule is a sum by
+/// status, so grouping does not change the result.
+pub fn portfolio_totals_grouped<'a>(
+    groups: impl IntoIterator<Item = (&'a ProjectFinancials, i64)>,
+) -> PortfolioTotals {
     let mut totals = PortfolioTotals::default();
-    for p in projects {
-        totals.projects_total += 1;
+    for (p, count) in groups {
+        totals.projects_total += count;
         if p.status == ProjectStatus::Shipped {
-            totals.projects_shipped += 1;
+            totals.projects_shipped += count;
         }
         // Cancelled projects will never realise their value.
         if p.status != ProjectStatus::Cancelled {
@@ -132,6 +142,30 @@ mod tests {
                 projects_total: 7,
                 projects_shipped: 2,
             }
+        );
+        // One summed row per status, as the KPI engine reads them (SQL's sum
+        // skips NULLs; an all-NULL group sums to NULL), gives the same totals.
+        let mut groups: Vec<(ProjectFinancials, i64)> = Vec::new();
+        for p in &projects {
+            let add = |a: Option<Decimal>, b: Option<Decimal>| match (a, b) {
+                (None, None) => None,
+                (a, b) => Some(a.unwrap_or_default() + b.unwrap_or_default()),
+            };
+            match groups.iter_mut().find(|(g, _)| g.status == p.status) {
+                Some((g, n)) => {
+                    g.dcf_valuation = add(g.dcf_valuation, p.dcf_valuation);
+                    g.year3_revenue = add(g.year3_revenue, p.year3_revenue);
+                    g.monthly_infra_cost = add(g.monthly_infra_cost, p.monthly_infra_cost);
+                    g.arr = add(g.arr, p.arr);
+                    *n += 1;
+                }
+                None => groups.push((*p, 1)),
+            }
+        }
+        assert_eq!(groups.len(), 4);
+        assert_eq!(
+            portfolio_totals_grouped(groups.iter().map(|(g, n)| (g, *n))),
+            portfolio_totals(&projects)
         );
     }
 }

@@ -17,7 +17,7 @@ use crate::db::bugs;
 use crate::query::{BugFilter, BugQuery, PageAnchor, Sort, SortKey};
 use chrono::Utc;
 use edit::status_edit;
-use kpi::kpi;
+pub use kpi::kpi;
 use push::push_latency;
 use render::render;
 use search::search;
