@@ -10,6 +10,11 @@ fn main() -> ExitCode {
     if let Err(e) = color_eyre::install() {
         eprintln!("warning: could not install the error reporter: {e}");
     }
+    // Before loading the config: a broken file can still be checked, or
+    // replaced by the default one.
+    if let Some(Command::Config(args)) = &cli.command {
+        return commands::config::run(&cli.global, args);
+    }
     let cfg = match config::load(&cli.global, |k| std::env::var(k).ok()) {
         Ok(cfg) => cfg,
         Err(e) => return fail(&e.into()),
@@ -57,6 +62,7 @@ fn application_name(command: &Option<Command>) -> String {
         Some(Command::Snapshot(_)) => "snapshot",
         Some(Command::Doctor) => "doctor",
         Some(Command::Grants(_)) => "grants",
+        Some(Command::Config(_)) => "config",
     };
     format!("ctodash {name}")
 }
@@ -77,6 +83,8 @@ async fn dispatch(cli: &Cli, cfg: &config::Config) -> Result<()> {
         Some(Command::Snapshot(args)) => commands::snapshot::run(cfg, args).await,
         Some(Command::Doctor) => commands::doctor::run(cfg).await,
         Some(Command::Grants(args)) => commands::grants::run(cfg, args).await,
+        // Handled in `main`, before the config is loaded.
+        Some(Command::Config(_)) => Ok(()),
         None => ctodash::runtime::run(cfg).await,
     }
 }

@@ -5,6 +5,7 @@ pub mod editing;
 pub mod filtering;
 pub mod fixtures;
 pub mod keymap;
+pub mod keys;
 pub mod loads;
 pub mod model;
 pub mod msg;
@@ -12,6 +13,7 @@ pub mod state;
 pub mod table_nav;
 pub mod tickets;
 pub mod update;
+pub mod view_tabs;
 
 pub use msg::{Command, Loaded, Msg, Page, Part, SaveOutcome};
 pub use state::App;

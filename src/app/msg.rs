@@ -68,15 +68,17 @@ pub enum Part {
     Count,
     Detail,
     Portfolio,
+    ViewCounts,
 }
 
 impl Part {
-    pub const ALL: [Part; 5] = [
+    pub const ALL: [Part; 6] = [
         Part::Kpis,
         Part::Page,
         Part::Count,
         Part::Detail,
         Part::Portfolio,
+        Part::ViewCounts,
     ];
 }
 
@@ -134,6 +136,11 @@ pub enum Loaded {
         ticket: u64,
         rows: Vec<ProjectRow>,
     },
+    /// One count per view tab, in the tabs' order.
+    ViewCounts {
+        ticket: u64,
+        counts: Vec<Option<Count>>,
+    },
 }
 
 /// Rows in sort order, and whether more exist on either side.
@@ -187,6 +194,11 @@ pub enum Command {
     LoadPortfolio {
         ticket: u64,
     },
+    /// The view tabs' counts; `None` queries (Mine without a user) are skipped.
+    LoadViewCounts {
+        ticket: u64,
+        queries: Vec<Option<BugQuery>>,
+    },
     SaveStatus {
         bug: BugRow,
         to: BugStatus,
@@ -202,6 +214,7 @@ impl Command {
             Command::LoadCount { ticket, .. } => Some((Part::Count, *ticket)),
             Command::LoadDetail { ticket, .. } => Some((Part::Detail, *ticket)),
             Command::LoadPortfolio { ticket } => Some((Part::Portfolio, *ticket)),
+            Command::LoadViewCounts { ticket, .. } => Some((Part::ViewCounts, *ticket)),
             Command::SaveStatus { .. } => None,
         }
     }

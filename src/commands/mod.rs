@@ -1,6 +1,7 @@
 //! The non-interactive subcommands, for people, scripts and cron.
 
 pub mod bugs;
+pub mod config;
 pub mod doctor;
 pub mod grants;
 pub mod import;

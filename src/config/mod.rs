@@ -5,9 +5,15 @@ use crate::cli::GlobalArgs;
 use std::path::PathBuf;
 use std::time::Duration;
 
+pub mod default;
 mod file;
+mod keys;
+mod theme;
+mod validate;
+mod views;
 pub use file::FileConfig;
 use file::read_file;
+use validate::Source;
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -30,6 +36,12 @@ pub struct Config {
     /// Server-side time limits for this kind of work; `main` sets them per
     /// command (see `db::timeouts`).
     pub timeouts: crate::db::timeouts::Timeouts,
+    /// `[[views]]`: the saved views after the built-in ones.
+    pub views: Vec<crate::views::View>,
+    /// The keys in force: the defaults with `[keys]` applied.
+    pub keys: crate::app::keys::Keymap,
+    /// The chosen theme with `[theme]` merged over it (mono under NO_COLOR).
+    pub theme: crate::ui::Theme,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -41,10 +53,19 @@ pub enum ConfigError {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// Anything wrong inside the file: where, what, and what to write instead.
+    #[error("the config file {}{}: {problem}. {fix}.", path.display(), line.map(|l| format!(", line {l}")).unwrap_or_default())]
+    Invalid {
+        path: PathBuf,
+        line: Option<usize>,
+        problem: String,
+        fix: String,
+    },
     #[error(
-        "the config file {path} is not valid: {message}. Valid keys are database_url, replica_url, user, read_only, data_dir, refresh_seconds and pool_size (see assets/config.example.toml)."
+        "--theme: \"{0}\" is not a theme; use {choices}.",
+        choices = crate::ui::ThemeName::choices()
     )]
-    Parse { path: PathBuf, message: String },
+    ThemeFlag(String),
     #[error(
         "refresh_seconds must be between 0.2 and 3600 (got {0}); set a value in that range in the config file."
     )]
@@ -99,9 +120,24 @@ pub fn load(
         Some(p) if explicit.is_some() || p.exists() => Some((p.clone(), read_file(p)?)),
         _ => None,
     };
-    let (source, file) = match file {
-        Some((p, f)) => (Some(p), f),
-        None => (None, FileConfig::default()),
+    let (source, text, file) = match file {
+        Some((p, (text, f))) => (Some(p), text, f),
+        None => (None, String::new(), FileConfig::default()),
+    };
+    let src = source.as_deref().map(|path| Source { path, text: &text });
+    let no_color = env("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let theme = theme::theme(
+        src.as_ref(),
+        file.theme.as_ref(),
+        args.theme.as_deref(),
+        no_color,
+    )?;
+    let (views, keys) = match &src {
+        Some(src) => (
+            views::views(src, &file.views)?,
+            keys::keymap(src, &file.keys)?,
+        ),
+        None => (Vec::new(), Default::default()),
     };
     let refresh = file.refresh_seconds.unwrap_or(2.0);
     if !(0.2..=3600.0).contains(&refresh) {
@@ -146,14 +182,17 @@ pub fn load(
         verbose: args.verbose,
         source,
         timeouts: crate::db::timeouts::Timeouts::COMMAND,
+        views,
+        keys,
+        theme,
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::Path;
     use std::collections::HashMap;
+    use std::path::Path;
 
     fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
         let map: HashMap<String, String> = pairs
@@ -221,6 +260,7 @@ mod tests {
         let msg = load(&args, env_of(&[])).unwrap_err().to_string();
         assert!(msg.contains("databse_url"), "{msg}");
         assert!(msg.contains("Valid keys"), "{msg}");
+        assert!(msg.contains("line 1"), "{msg}");
         std::fs::remove_dir_all(&dir).ok();
     }
 

@@ -50,7 +50,9 @@ impl Core {
     pub fn start(cfg: &Config, listen: ListenConfig, push: bool) -> Core {
         let (tx, rx) = mpsc::unbounded_channel();
         let placeholder = Identity::ReadOnly(ReadOnlyReason::NotConnected);
-        let app = App::new(Utc::now(), placeholder, "connecting…".into());
+        let mut app = App::new(Utc::now(), placeholder, "connecting…".into());
+        app.views = crate::app::state::ViewTabs::new(crate::views::all(&cfg.views));
+        app.keys = cfg.keys.clone();
         let (ready_tx, ready) = oneshot::channel();
         let connecting = worker::spawn_guarded(
             tx.clone(),

@@ -191,6 +191,23 @@ impl Worker {
                 });
                 self.detail = Some(spawn_guarded(tx, "detail", report));
             }
+            Command::LoadViewCounts { ticket, queries } => {
+                // One connection, one count after the other: the tabs are a
+                // background figure and must not crowd out the table's reads.
+                let report = report(tx.clone(), Part::ViewCounts, ticket, wait, async move {
+                    let mut conn = pool.acquire().await?;
+                    let now = Utc::now();
+                    let mut counts = Vec::with_capacity(queries.len());
+                    for q in &queries {
+                        counts.push(match q {
+                            Some(q) => Some(db::bugs::count(&mut conn, q, now).await?),
+                            None => None,
+                        });
+                    }
+                    Ok(Some(Loaded::ViewCounts { ticket, counts }))
+                });
+                spawn_guarded(tx, "view counts", report);
+            }
             Command::LoadPortfolio { ticket } => {
                 let report = report(tx.clone(), Part::Portfolio, ticket, wait, async move {
                     let mut conn = pool.acquire().await?;
