@@ -53,7 +53,11 @@ pub(super) fn keymap(src: &Source, table: &KeyTable) -> Result<Keymap, ConfigErr
         let key = clash.key.config_name();
         let (a, b) = (clash.first.name(), clash.second.name());
         let (span, fix) = match (span_of(clash.first), span_of(clash.second)) {
-            (Some(_), Some(s)) => (s, format!("Remove \"{key}\" from `{a}` or from `{b}`")),
+            // Both remapped: the later line is the one that made the clash.
+            (Some(s1), Some(s2)) => (
+                if s1.start > s2.start { s1 } else { s2 },
+                format!("Remove \"{key}\" from `{a}` or from `{b}`"),
+            ),
             (Some(s), None) => (s, default_fix(&key, clash.second, &a)),
             (None, Some(s)) => (s, default_fix(&key, clash.first, &b)),
             (None, None) => (0..0, String::new()),
