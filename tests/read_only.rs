@@ -173,6 +173,9 @@ fn read_only_config(db: &TestDb) -> Config {
         verbose: 0,
         source: None,
         timeouts: ctodash::db::timeouts::Timeouts::COMMAND,
+        views: Vec::new(),
+        keys: Default::default(),
+        theme: ctodash::ui::Theme::colour(),
     }
 }
 

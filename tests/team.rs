@@ -29,6 +29,9 @@ pub fn viewer_config(database_url: String, application_name: String) -> Config {
         verbose: 0,
         source: None,
         timeouts: Timeouts::DASHBOARD,
+        views: Vec::new(),
+        keys: Default::default(),
+        theme: ctodash::ui::Theme::colour(),
     }
 }
 
