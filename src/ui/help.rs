@@ -37,15 +37,12 @@ fn key_entries(keys: &Keymap, theme: &Theme) -> Vec<Entry> {
                     .entries()
                     .iter()
                     .filter(|e| matches!(e.action, Action::View(_)))
-                    .filter_map(|e| e.keys.first().map(|k| k.label()))
+                    .map(|e| e.keys.first().map_or("–".into(), |k| k.label()))
                     .collect();
+                let defaults: Vec<String> = (1..=firsts.len()).map(|n| n.to_string()).collect();
                 let label = match firsts.as_slice() {
-                    [] => "(no key)".to_string(),
-                    [one] => one.clone(),
-                    [first, .., last] if firsts.iter().all(|k| k.chars().count() == 1) => {
-                        format!("{first}…{last}")
-                    }
-                    many => many.join(" "),
+                    [first, .., last] if firsts == defaults => format!("{first}…{last}"),
+                    _ => firsts.join(" "),
                 };
                 out.push(key_entry(
                     label,

@@ -1,7 +1,8 @@
-//! Every theme drawn at 80×24 and wide (160×48), snapshotted with its
-//! styles (text snapshots alone would be the same for every theme), plus
-//! what each theme promises: mono uses no colour, overrides land where they
-//! say, and the view tabs highlight the view the table shows.
+//! What the config file changes on screen. Every theme drawn at 80×24 and
+//! wide (160×48), snapshotted with its styles (text snapshots alone would be
+//! the same for every theme), plus what each theme promises: mono uses no
+//! colour, overrides land where they say; the view tabs highlight the view
+//! the table shows; remapped keys show in the help overlay and the footer.
 
 #[path = "common/screen.rs"]
 mod screen;
@@ -9,6 +10,9 @@ mod screen;
 use chrono::{DateTime, TimeZone, Utc};
 use ctodash::app::App;
 use ctodash::app::fixtures::sample_app;
+use ctodash::app::keymap::{Action, Key};
+use ctodash::app::keys::Keymap;
+use ctodash::app::state::{Overlay, ScrollLimit};
 use ctodash::ui::{Theme, ThemeName};
 use ratatui::style::Color;
 use screen::{draw, screen, styles};
@@ -102,4 +106,39 @@ fn the_active_tab_follows_the_table_query() {
     let buf = draw(&app, 160, 48, &theme);
     let (x, y) = find(&buf, "4 Blockers");
     assert_ne!(buf[(x, y)].bg, Color::Cyan);
+}
+
+#[test]
+fn help_and_footer_show_the_keys_in_force() {
+    let mut app = app();
+    app.notice = None;
+    let theme = Theme::colour();
+    let footer = |app: &App| {
+        let text = screen(&draw(app, 160, 48, &theme));
+        text.lines().last().unwrap().to_string()
+    };
+    assert!(footer(&app).contains("q quit"), "{}", footer(&app));
+    app.keys = Keymap::with_remaps(&[
+        (Action::Quit, vec![Key::Char('Q')]),
+        (Action::Down, vec![Key::Char('j'), Key::Ctrl('n')]),
+        (Action::View(2), vec![Key::Char('m')]),
+    ])
+    .unwrap();
+    assert!(footer(&app).contains("Q quit"), "{}", footer(&app));
+    app.overlay = Some(Overlay::Help {
+        scroll: 0,
+        limit: ScrollLimit::default(),
+    });
+    let text = screen(&draw(&app, 160, 48, &theme));
+    let line_with = |keys: &str, what: &str| {
+        text.lines()
+            .any(|l| l.contains(&format!("   {keys}  ")) && l.contains(what))
+    };
+    assert!(line_with("j / Ctrl-n", "move down"), "{text}");
+    assert!(
+        line_with("1 m 3 4 5 6 7 8 9", "switch to that view"),
+        "{text}"
+    );
+    assert!(line_with("Q", "quit (Ctrl-c"), "{text}");
+    assert!(!text.contains("j / ↓"), "the default label is gone: {text}");
 }
