@@ -9,6 +9,7 @@ mod push;
 mod render;
 mod search;
 mod table;
+mod views;
 
 use super::Figure;
 use super::stats::{Samples, time_async};
@@ -23,6 +24,7 @@ use search::search;
 use sqlx::PgPool;
 use sqlx::postgres::PgConnectOptions;
 use table::table;
+use views::view_counts;
 
 const PAGE: usize = 100;
 
@@ -35,6 +37,7 @@ pub async fn all(
     let mut figures = kpi(pool, n).await?;
     figures.extend(table(pool, n).await?);
     figures.extend(search(pool, n).await?);
+    figures.push(view_counts(pool, n).await?);
     figures.push(status_edit(pool, n).await?);
     figures.push(render(pool, n).await?);
     figures.push(push_latency(pool, options, n.min(40)).await?);
