@@ -200,6 +200,26 @@ fn unknown_keys_name_the_valid_ones() {
 }
 
 #[test]
+fn setting_mistakes() {
+    has(
+        &error("user = 'a@b.c'\nrefresh_seconds = 0.01\n", 2),
+        &[
+            "refresh_seconds must be between 0.2 and 3600 (got 0.01)",
+            "default is 2",
+        ],
+    );
+    let f = File::new("\npool_size = 99\n");
+    let msg = f.load().unwrap_err().to_string();
+    has(
+        &msg,
+        &[
+            "pool_size must be a whole number from 1 to 32",
+            &format!("got 99 from the config file {}, line 2", f.path.display()),
+        ],
+    );
+}
+
+#[test]
 fn key_mistakes() {
     has(
         &error("[keys]\n\njump = ['j']\n", 3),

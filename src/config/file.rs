@@ -21,9 +21,9 @@ pub struct FileConfig {
     pub read_only: Option<bool>,
     pub data_dir: Option<PathBuf>,
     /// Seconds between dashboard refreshes.
-    pub refresh_seconds: Option<f64>,
+    pub refresh_seconds: Option<Spanned<f64>>,
     /// How many connections a dashboard may use at once while loading.
-    pub pool_size: Option<i64>,
+    pub pool_size: Option<Spanned<i64>>,
     /// `theme = "light"`, or a `[theme]` table: `base` and colour overrides.
     pub theme: Option<Spanned<ThemeSetting>>,
     /// `[[views]]`: saved filters, shown as tabs after the built-in ones.

@@ -67,10 +67,6 @@ pub enum ConfigError {
     )]
     ThemeFlag(String),
     #[error(
-        "refresh_seconds must be between 0.2 and 3600 (got {0}); set a value in that range in the config file."
-    )]
-    Refresh(f64),
-    #[error(
         "pool_size must be a whole number from 1 to {max} (got {value} from {origin}): it is how \
          many connections one dashboard may use at once while loading, and every open dashboard \
          counts against the server's max_connections. Set a value in that range (the default \
@@ -78,7 +74,7 @@ pub enum ConfigError {
     )]
     PoolSize {
         value: String,
-        origin: &'static str,
+        origin: String,
         max: u32,
         default: u32,
     },
@@ -89,12 +85,12 @@ pub enum ConfigError {
 pub const DEFAULT_POOL_SIZE: u32 = 3;
 pub const MAX_POOL_SIZE: u32 = 32;
 
-fn pool_size(raw: &str, origin: &'static str) -> Result<u32, ConfigError> {
+fn pool_size(raw: &str, origin: impl Into<String>) -> Result<u32, ConfigError> {
     match raw.trim().parse::<u32>() {
         Ok(n) if (1..=MAX_POOL_SIZE).contains(&n) => Ok(n),
         _ => Err(ConfigError::PoolSize {
             value: raw.to_string(),
-            origin,
+            origin: origin.into(),
             max: MAX_POOL_SIZE,
             default: DEFAULT_POOL_SIZE,
         }),
@@ -139,10 +135,20 @@ pub fn load(
         ),
         None => (Vec::new(), Default::default()),
     };
-    let refresh = file.refresh_seconds.unwrap_or(2.0);
-    if !(0.2..=3600.0).contains(&refresh) {
-        return Err(ConfigError::Refresh(refresh));
-    }
+    let refresh = match (&src, &file.refresh_seconds) {
+        (Some(src), Some(r)) if !(0.2..=3600.0).contains(r.get_ref()) => {
+            return Err(src.error(
+                Some(&r.span()),
+                format!(
+                    "refresh_seconds must be between 0.2 and 3600 (got {})",
+                    r.get_ref()
+                ),
+                "Set a value in that range (seconds between dashboard refreshes; the default is 2)",
+            ));
+        }
+        (_, Some(r)) => *r.get_ref(),
+        (_, None) => 2.0,
+    };
     let pool_size = match (
         &args.pool_size,
         non_empty(env("CTODASH_POOL_SIZE")),
@@ -150,7 +156,17 @@ pub fn load(
     ) {
         (Some(flag), _, _) => pool_size(flag, "--pool-size")?,
         (None, Some(env), _) => pool_size(&env, "CTODASH_POOL_SIZE")?,
-        (None, None, Some(n)) => pool_size(&n.to_string(), "the config file")?,
+        (None, None, Some(n)) => {
+            let place = match &src {
+                Some(src) => format!(
+                    "the config file {}, line {}",
+                    src.path.display(),
+                    src.line(&n.span())
+                ),
+                None => "the config file".to_string(),
+            };
+            pool_size(&n.get_ref().to_string(), place)?
+        }
         (None, None, None) => DEFAULT_POOL_SIZE,
     };
     Ok(Config {
