@@ -52,6 +52,9 @@ pub struct GlobalArgs {
     /// Where ctodash keeps its log and, if it needs one, its private PostgreSQL [env: CTODASH_DATA_DIR]
     #[arg(long, global = true, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+    /// Colours: dark (default), light, high-contrast or mono; NO_COLOR forces mono
+    #[arg(long, global = true, value_name = "NAME")]
+    pub theme: Option<String>,
     /// More detail in the log file (repeat for even more)
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -127,6 +130,15 @@ pub enum Command {
     /// The private PostgreSQL cluster ctodash starts when it finds no server
     #[command(subcommand)]
     Db(DbCommand),
+    /// Print a complete commented config file, or check one
+    #[command(
+        after_help = "The config file holds connection settings, saved views ([[views]]), \
+        key remaps ([keys]) and colours (theme, [theme]). Mistakes are reported with the file, \
+        the line and the fix before the dashboard starts.\n\nExamples:\n  \
+        ctodash config --default > ~/.config/ctodash/config.toml\n  ctodash config check\n  \
+        ctodash config check ./my-config.toml"
+    )]
+    Config(ConfigArgs),
 }
 
 #[derive(Debug, Args)]
@@ -156,6 +168,25 @@ pub enum DbCommand {
 }
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct ConfigArgs {
+    /// Print a complete config file: every key, commented, with its default
+    #[arg(long)]
+    pub default: bool,
+    #[command(subcommand)]
+    pub action: Option<ConfigAction>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigAction {
+    /// Check a config file (default: the one ctodash reads) and name the line of any mistake; exit 1 if there is one
+    Check {
+        /// The file to check [default: --config, CTODASH_CONFIG, or the usual place]
+        file: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Args)]
 #[group(required = true, multiple = false)]
 pub struct GrantsArgs {
     /// The role may read everything and write nothing
@@ -172,7 +203,9 @@ pub enum BugsCommand {
     #[command(
         after_help = "Examples:\n  ctodash bugs list --severity critical --blocker\n  \
         ctodash bugs list --status all --sort age --limit 0 --format csv > bugs.csv\n  \
-        ctodash bugs list --search checkout --format json"
+        ctodash bugs list --search checkout --format json\n  \
+        ctodash bugs list --view Breached --format csv\n  \
+        ctodash bugs list --view \"Breached critical\"   # a [[views]] entry of the config file"
     )]
     List(BugsListArgs),
     /// Show one bug with every field and its history
@@ -230,6 +263,11 @@ const BUGS_SET_HELP: &str = "Examples:\n  \
 
 #[derive(Debug, Args)]
 pub struct BugsListArgs {
+    /// A saved view by name instead of filter flags: Open, Mine, Breached, Blockers, or a [[views]] entry of the config file
+    #[arg(long, value_name = "NAME", conflicts_with_all = [
+        "severity", "status", "project", "assignee", "blocker", "sla_breached", "search", "sort"
+    ])]
+    pub view: Option<String>,
     /// Severities to include (repeat or comma-separate): critical, high, medium, low
     #[arg(long, value_delimiter = ',')]
     pub severity: Vec<String>,

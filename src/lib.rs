@@ -18,3 +18,4 @@ pub mod runtime;
 pub mod seed;
 pub mod text_safety;
 pub mod ui;
+pub mod views;

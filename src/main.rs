@@ -16,6 +16,11 @@ fn main() -> ExitCode {
     if let Err(e) = color_eyre::install() {
         eprintln!("warning: could not install the error reporter: {e}");
     }
+    // Before loading the config: a broken file can still be checked, or
+    // replaced by the default one.
+    if let Some(Command::Config(args)) = &cli.command {
+        return commands::config::run(&cli.global, args);
+    }
     let cfg = match config::load(&cli.global, |k| std::env::var(k).ok()) {
         Ok(cfg) => cfg,
         Err(e) => return fail(&e.into()),
@@ -65,6 +70,7 @@ fn application_name(command: &Option<Command>) -> String {
         Some(Command::Grants(_)) => "grants",
         Some(Command::Completions(_)) => "completions",
         Some(Command::Db(_)) => "db",
+        Some(Command::Config(_)) => "config",
     };
     format!("ctodash {name}")
 }
@@ -90,6 +96,8 @@ async fn dispatch(cli: &Cli, cfg: &config::Config) -> Result<()> {
             Ok(())
         }
         Some(Command::Db(cmd)) => commands::cluster::run(cfg, cmd).await,
+        // Handled in `main`, before the config is loaded.
+        Some(Command::Config(_)) => Ok(()),
         None => ctodash::runtime::run(cfg).await,
     }
 }

@@ -18,7 +18,7 @@ use ctodash::query::PageAnchor;
 
 mod common;
 
-use common::screen::{find_below, screen};
+use common::screen::{app_screen, find_below};
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap()
@@ -164,7 +164,7 @@ fn marks_are_kept_by_bug_through_scrolling_and_refreshes() {
         }
         other => panic!("expected the bulk status picker, got {other:?}"),
     }
-    let title = screen(&app, 120, 40);
+    let title = app_screen(&app, 120, 40);
     assert!(title.contains("2 marked"), "{title}");
 }
 
@@ -230,7 +230,7 @@ fn a_refused_bulk_change_lists_each_bug_and_can_go_to_the_others() {
             outcome: ChangeOutcome::Refused(vec![refused]),
         },
     );
-    let text = screen(&app, 100, 30);
+    let text = app_screen(&app, 100, 30);
     assert!(text.contains("Nothing was written: 1 of 3"), "{text}");
     assert!(
         text.contains(&rows[1].number) && text.contains("Grace Hopper"),
@@ -282,7 +282,7 @@ fn re_applying_after_a_conflict_uses_the_bug_as_it_is_now() {
             outcome: ChangeOutcome::Refused(vec![refused]),
         },
     );
-    let text = screen(&app, 100, 30);
+    let text = app_screen(&app, 100, 30);
     assert!(
         !text.contains("apply to the other"),
         "one bug: no others\n{text}"
@@ -369,7 +369,7 @@ fn undo_walks_back_newest_first_and_stops_at_someone_elses_change() {
             outcome: ChangeOutcome::Refused(vec![conflict(&undo1.edits[0].seen)]),
         },
     );
-    let text = screen(&app, 100, 30);
+    let text = app_screen(&app, 100, 30);
     assert!(
         text.contains("Undo refused") && text.contains("Grace Hopper"),
         "{text}"

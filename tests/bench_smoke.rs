@@ -28,6 +28,7 @@ async fn the_benchmark_measures_every_figure_at_a_small_scale() {
         "search, common word",
         "search, rare word",
         "search, typo",
+        "view tab counts",
         "status edit",
         "frame render",
         "push latency",

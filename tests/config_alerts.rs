@@ -75,7 +75,7 @@ fn bad_alerts_name_the_file_the_entry_and_the_fix() {
         (
             "typo",
             "[[alerts]]\nkpi = \"blockers\"\nabove = 5\nbel = true\n",
-            &["unknown field `bel`", "[[alerts]]"][..],
+            &["line 4: unknown key `bel`", "`bell`"][..],
         ),
     ] {
         let path = config_file(name, text);

@@ -147,3 +147,79 @@ async fn a_panicking_background_task_ends_the_app_cleanly() {
     .unwrap();
     std::fs::remove_dir_all(&data_dir).ok();
 }
+
+/// A config file's remapped key and saved view, used from the keyboard:
+/// the footer shows the remapped quit key, a number key switches to a view
+/// (the table's title says which filters), the old quit key does nothing
+/// and the new one quits.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_remapped_key_and_a_view_switch() {
+    let db = TestDb::new().await;
+    let opts = SeedOptions {
+        bugs: 2_000,
+        projects: Some(12),
+        users: Some(15),
+        seed: 5,
+        reset: false,
+    };
+    seed::run(&db.pool, &opts).await.unwrap();
+    let data_dir = std::env::temp_dir().join(format!("ctodash-e2e-{}", Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&data_dir).unwrap();
+    let config = data_dir.join("config.toml");
+    std::fs::write(
+        &config,
+        "[keys]\nquit = [\"Q\"]\n\n[[views]]\nname = \"Hot\"\nseverity = [\"critical\"]\n\
+         sla_breached = true\n",
+    )
+    .unwrap();
+    let args: Vec<String> = vec![
+        "--database-url".into(),
+        db.url(),
+        "--data-dir".into(),
+        data_dir.display().to_string(),
+        "--config".into(),
+        config.display().to_string(),
+    ];
+    let mut screen = Screen::spawn(&args, &[], 120, 40);
+    let text = screen.wait_for("BUG-", 20);
+    assert!(
+        text.contains("Q quit"),
+        "the footer shows the remapped key:\n{text}"
+    );
+    assert!(
+        text.contains("5 Hot"),
+        "the configured view has a tab:\n{text}"
+    );
+
+    screen.send("5");
+    let text = screen.wait_until("the Hot view", 10, |t| {
+        t.contains("open · critical · SLA breached") && !t.contains("loading…")
+    });
+    // Every row shown is critical and breached (marked "!").
+    let rows: Vec<&str> = text.lines().filter(|l| l.starts_with("┃BUG-")).collect();
+    assert!(!rows.is_empty(), "{text}");
+    assert!(
+        rows.iter().all(|r| r.contains("CRIT") && r.contains('!')),
+        "{text}"
+    );
+    let breached: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM bugs WHERE severity = 'critical' AND sla_due_at < now() \
+         AND status IN ('pending', 'in_progress', 'verified', 'deferred')",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    let expected = format!("of {breached} ");
+    screen.wait_until("the count of the Hot view", 10, |t| t.contains(&expected));
+
+    // The default quit key no longer quits; the remapped one does.
+    screen.send("q");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert!(screen.in_alternate_screen(), "q no longer quits");
+    screen.send("Q");
+    let ok = tokio::task::spawn_blocking(move || screen.wait_exit(10))
+        .await
+        .unwrap();
+    assert!(ok, "Q quit with exit code 0");
+    std::fs::remove_dir_all(&data_dir).ok();
+}

@@ -205,19 +205,9 @@ async fn read_commands_work_in_a_read_only_session() {
 
 fn read_only_config(db: &TestDb) -> Config {
     Config {
-        database_url: Some(db.url()),
-        replica_url: None,
-        user: None,
         read_only: true,
-        data_dir: std::env::temp_dir().join("ctodash-read-only-unused"),
-        refresh: Duration::from_secs(2),
-        pool_size: 3,
-        application_name: "ctodash test".into(),
-        verbose: 0,
-        source: None,
         timeouts: ctodash::db::timeouts::Timeouts::COMMAND,
-        alerts: Vec::new(),
-        mouse: false,
+        ..Config::headless(db.url(), "ctodash test".into())
     }
 }
 

@@ -2,6 +2,9 @@
 //! clock, at 80×24 and 200×60, snapshotted as text; plus the colours that
 //! carry meaning (snapshots drop colour) and a no-panic sweep over sizes.
 
+#[path = "common/screen.rs"]
+mod screen;
+
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ctodash::app::App;
@@ -17,42 +20,12 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::Color;
+use screen::{draw, screen};
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (200, 60)];
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap()
-}
-
-fn draw(app: &App, w: u16, h: u16, theme: &Theme) -> Buffer {
-    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
-    terminal.draw(|f| render_with(f, app, theme)).unwrap();
-    terminal.backend().buffer().clone()
-}
-
-/// The screen as a terminal would show it. A wide character covers the cell
-/// after it; anything but a blank there means two things were drawn on top
-/// of each other, which would misalign the real terminal.
-fn screen(buf: &Buffer) -> String {
-    let mut out = String::new();
-    for y in 0..buf.area.height {
-        let mut skip = 0;
-        for x in 0..buf.area.width {
-            let cell = &buf[(x, y)];
-            if skip > 0 {
-                assert_eq!(cell.symbol(), " ", "overdrawn wide character at {x},{y}");
-                skip -= 1;
-                continue;
-            }
-            let symbol = cell.symbol();
-            out.push_str(symbol);
-            if !symbol.is_ascii() {
-                skip = ratatui::text::Span::raw(symbol).width().saturating_sub(1);
-            }
-        }
-        out.push('\n');
-    }
-    out
 }
 
 fn snap(name: &str, app: &App) {

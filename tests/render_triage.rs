@@ -4,7 +4,7 @@
 mod common;
 
 use chrono::{DateTime, TimeZone, Utc};
-use common::screen::screen;
+use common::screen::app_screen;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ctodash::app::App;
 use ctodash::app::Msg;
@@ -21,7 +21,7 @@ fn now() -> DateTime<Utc> {
 }
 
 fn snap(name: &str, app: &App) {
-    insta::assert_snapshot!(format!("{name}_80x24"), screen(app, 80, 24));
+    insta::assert_snapshot!(format!("{name}_80x24"), app_screen(app, 80, 24));
 }
 
 fn keys(app: &mut App, keys: &[KeyCode]) {

@@ -10,28 +10,13 @@ mod replica_common;
 
 use ctodash::config::Config;
 use ctodash::db::listen::ListenConfig;
-use ctodash::db::timeouts::Timeouts;
 use ctodash::runtime::{Headless, spawn_headless};
 use replica_common::{pair, primary};
 use std::collections::HashMap;
 use std::time::Duration;
 
 pub fn viewer_config(database_url: String, application_name: String) -> Config {
-    Config {
-        database_url: Some(database_url),
-        replica_url: None,
-        user: None,
-        read_only: false,
-        data_dir: std::env::temp_dir().join("ctodash-team-unused"),
-        refresh: Duration::from_secs(2),
-        pool_size: 3,
-        application_name,
-        verbose: 0,
-        source: None,
-        timeouts: Timeouts::DASHBOARD,
-        alerts: Vec::new(),
-        mouse: false,
-    }
+    Config::headless(database_url, application_name)
 }
 
 async fn connections_by_name(prefix: &str) -> HashMap<String, i64> {

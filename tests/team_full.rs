@@ -11,7 +11,6 @@ use ctodash::app::state::Connection;
 use ctodash::config::Config;
 use ctodash::db::listen::ListenConfig;
 use ctodash::db::testing::server::PrivateServer;
-use ctodash::db::timeouts::Timeouts;
 use ctodash::runtime::{Headless, spawn_headless};
 use sqlx::postgres::PgPoolOptions;
 use sqlx::{Connection as _, PgConnection};
@@ -24,21 +23,7 @@ const VIEWER: &str = "team_viewer";
 const LOGGING: &str = "log_connections = on\nlog_line_prefix = '%m [%p] app=%a: '\n";
 
 fn viewer_config(url: String, application_name: String) -> Config {
-    Config {
-        database_url: Some(url),
-        replica_url: None,
-        user: None,
-        read_only: false,
-        data_dir: std::env::temp_dir().join("ctodash-team-unused"),
-        refresh: Duration::from_secs(2),
-        pool_size: 3,
-        application_name,
-        verbose: 0,
-        source: None,
-        timeouts: Timeouts::DASHBOARD,
-        alerts: Vec::new(),
-        mouse: false,
-    }
+    Config::headless(url, application_name)
 }
 
 /// A server with `settings`, 500 seeded bugs and the [`VIEWER`] role.

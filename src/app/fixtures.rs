@@ -3,7 +3,7 @@
 //! fixed clock gives byte-identical frames.
 
 use super::model::{BugDetail, BugRow, Count, HistoryEntry, KpiData, Me, MonthPoint, ProjectRow};
-use super::state::{App, Connection, Identity, Notice, ReadOnlyReason, Tone};
+use super::state::{App, Connection, Identity, Notice, ReadOnlyReason, Tone, ViewTabs};
 use crate::db::kpis::{ByStatus, Kpis, OpenBySeverity};
 use crate::domain::{BugStatus, ProjectStatus, RiskInput, Severity, priority_score, project_risk};
 use chrono::{DateTime, Datelike, Months, NaiveDate, TimeDelta, Utc};
@@ -316,6 +316,25 @@ pub fn sample_app(now: DateTime<Utc>) -> App {
         estimated: false,
     });
     app.table.viewport = 30;
+    app.views = ViewTabs::new(crate::views::all(&[crate::views::View {
+        name: "Breached critical".into(),
+        query: crate::query::BugQuery {
+            filter: crate::query::BugFilter {
+                severities: vec![Critical, High],
+                sla_breached_only: true,
+                ..Default::default()
+            },
+            sort: Default::default(),
+        },
+        mine: false,
+    }]));
+    let exact = |n| {
+        Some(Count {
+            n,
+            estimated: false,
+        })
+    };
+    app.views.counts = vec![exact(4_567), exact(12), exact(14), exact(9), exact(3)];
     app.portfolio.rows = projects(now);
     app.notice = Some(Notice {
         text: "BUG-1009 → verified".into(),

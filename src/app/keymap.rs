@@ -18,6 +18,10 @@ pub enum Action {
     Close,
     Search,
     Filter,
+    /// Saved views: the tabs above the bug table (1-based, as on screen).
+    View(u8),
+    NextView,
+    PrevView,
     CycleSort,
     ReverseSort,
     ChangeStatus,
@@ -144,6 +148,72 @@ pub const BINDINGS: &[Binding] = &[
         help: "clear all filters and the search",
     },
     Binding {
+        keys: &[Char('1')],
+        label: "1",
+        action: View(1),
+        help: "switch to view 1 (the tabs above the table)",
+    },
+    Binding {
+        keys: &[Char('2')],
+        label: "2",
+        action: View(2),
+        help: "switch to view 2",
+    },
+    Binding {
+        keys: &[Char('3')],
+        label: "3",
+        action: View(3),
+        help: "switch to view 3",
+    },
+    Binding {
+        keys: &[Char('4')],
+        label: "4",
+        action: View(4),
+        help: "switch to view 4",
+    },
+    Binding {
+        keys: &[Char('5')],
+        label: "5",
+        action: View(5),
+        help: "switch to view 5",
+    },
+    Binding {
+        keys: &[Char('6')],
+        label: "6",
+        action: View(6),
+        help: "switch to view 6",
+    },
+    Binding {
+        keys: &[Char('7')],
+        label: "7",
+        action: View(7),
+        help: "switch to view 7",
+    },
+    Binding {
+        keys: &[Char('8')],
+        label: "8",
+        action: View(8),
+        help: "switch to view 8",
+    },
+    Binding {
+        keys: &[Char('9')],
+        label: "9",
+        action: View(9),
+        help: "switch to view 9",
+    },
+    Binding {
+        keys: &[Char(']')],
+        label: "]",
+        action: NextView,
+        help: "next view tab",
+    },
+    Binding {
+        keys: &[Char('[')],
+        label: "[",
+        action: PrevView,
+        help: "previous view tab",
+    },
+    Binding {
         keys: &[Char('o')],
         label: "o",
         action: CycleSort,
@@ -261,7 +331,83 @@ pub const POPUP_HELP: &[(&str, &str)] = &[
     ("Ctrl-s / F2", "save a text (Enter starts a new line)"),
 ];
 
-fn matches(key: Key, ev: &KeyEvent) -> bool {
+impl Action {
+    /// The name `[keys]` in the config file uses: the variant in snake_case
+    /// (`ChangeStatus` → `change_status`), so a new row in `BINDINGS` is
+    /// configurable with no further code; numbered views are `view_1`….
+    pub fn name(self) -> String {
+        if let View(n) = self {
+            return format!("view_{n}");
+        }
+        let mut out = String::new();
+        for (i, c) in format!("{self:?}").chars().enumerate() {
+            if c.is_ascii_uppercase() {
+                if i > 0 {
+                    out.push('_');
+                }
+                out.push(c.to_ascii_lowercase());
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    }
+}
+
+impl Key {
+    /// How the key is shown on screen (help overlay, footer, view tabs).
+    pub fn label(self) -> String {
+        match self {
+            Char(' ') => "Space".into(),
+            Char(c) => c.to_string(),
+            Ctrl(c) => format!("Ctrl-{c}"),
+            BackTab => "Shift-Tab".into(),
+            Code(code) => match code {
+                KeyCode::Down => "↓".into(),
+                KeyCode::Up => "↑".into(),
+                KeyCode::Left => "←".into(),
+                KeyCode::Right => "→".into(),
+                KeyCode::PageDown => "PgDn".into(),
+                KeyCode::PageUp => "PgUp".into(),
+                KeyCode::Delete => "Del".into(),
+                KeyCode::Insert => "Ins".into(),
+                KeyCode::Enter => "Enter".into(),
+                KeyCode::Backspace => "Backspace".into(),
+                other => other.to_string(),
+            },
+        }
+    }
+
+    /// How the key is written in the config file (what `keys::parse_key` reads back).
+    pub fn config_name(self) -> String {
+        match self {
+            Char(' ') => "space".into(),
+            Char(c) => c.to_string(),
+            Ctrl(c) => format!("ctrl-{c}"),
+            BackTab => "shift-tab".into(),
+            Code(code) => match code {
+                KeyCode::Esc => "esc".into(),
+                KeyCode::Enter => "enter".into(),
+                KeyCode::Left => "left".into(),
+                KeyCode::Right => "right".into(),
+                KeyCode::Up => "up".into(),
+                KeyCode::Down => "down".into(),
+                KeyCode::Home => "home".into(),
+                KeyCode::End => "end".into(),
+                KeyCode::PageUp => "pageup".into(),
+                KeyCode::PageDown => "pagedown".into(),
+                KeyCode::Backspace => "backspace".into(),
+                KeyCode::Delete => "delete".into(),
+                KeyCode::Insert => "insert".into(),
+                KeyCode::Tab => "tab".into(),
+                KeyCode::F(n) => format!("f{n}"),
+                other => format!("{other:?}").to_lowercase(),
+            },
+        }
+    }
+}
+
+pub fn matches(key: Key, ev: &KeyEvent) -> bool {
     let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
     match key {
         Char(c) => !ctrl && ev.code == KeyCode::Char(c),

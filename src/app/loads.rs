@@ -131,6 +131,7 @@ pub fn on_loaded(app: &mut App, loaded: Loaded) -> Vec<Command> {
             vec![]
         }
         Loaded::Marks { ticket, rows } => super::marks::on_marks_loaded(app, ticket, rows),
+        Loaded::ViewCounts { ticket, counts } => super::view_tabs::on_counts(app, ticket, counts),
         Loaded::Portfolio { ticket, rows } => {
             if app.tickets.is_current(Part::Portfolio, ticket) {
                 app.portfolio.selected = app.portfolio.selected.min(rows.len().saturating_sub(1));

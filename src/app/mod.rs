@@ -13,6 +13,7 @@ pub mod filtering;
 pub mod fixtures;
 pub mod forms;
 pub mod keymap;
+pub mod keys;
 pub mod loads;
 pub mod marks;
 pub mod model;
@@ -24,6 +25,7 @@ pub mod tickets;
 pub mod trends;
 pub mod undo;
 pub mod update;
+pub mod view_tabs;
 
 pub use msg::{Command, Loaded, Msg, Page, Part, SaveOutcome};
 pub use state::App;

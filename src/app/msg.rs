@@ -98,10 +98,11 @@ pub enum Part {
     Portfolio,
     Users,
     Marks,
+    ViewCounts,
 }
 
 impl Part {
-    pub const ALL: [Part; 7] = [
+    pub const ALL: [Part; 8] = [
         Part::Kpis,
         Part::Page,
         Part::Count,
@@ -109,6 +110,7 @@ impl Part {
         Part::Portfolio,
         Part::Users,
         Part::Marks,
+        Part::ViewCounts,
     ];
 }
 
@@ -175,6 +177,11 @@ pub enum Loaded {
         ticket: u64,
         rows: Vec<BugRow>,
     },
+    /// One count per view tab, in the tabs' order.
+    ViewCounts {
+        ticket: u64,
+        counts: Vec<Option<Count>>,
+    },
 }
 
 /// Rows in sort order, and whether more exist on either side.
@@ -228,6 +235,11 @@ pub enum Command {
     LoadPortfolio {
         ticket: u64,
     },
+    /// The view tabs' counts; `None` queries (Mine without a user) are skipped.
+    LoadViewCounts {
+        ticket: u64,
+        queries: Vec<Option<BugQuery>>,
+    },
     SaveStatus {
         bug: BugRow,
         to: BugStatus,
@@ -260,6 +272,7 @@ impl Command {
             Command::LoadPortfolio { ticket } => Some((Part::Portfolio, *ticket)),
             Command::LoadUsers { ticket } => Some((Part::Users, *ticket)),
             Command::LoadMarks { ticket, .. } => Some((Part::Marks, *ticket)),
+            Command::LoadViewCounts { ticket, .. } => Some((Part::ViewCounts, *ticket)),
             Command::SaveStatus { .. }
             | Command::Apply(_)
             | Command::CreateBug(_)

@@ -140,6 +140,35 @@ impl ScrollLimit {
     }
 }
 
+/// The saved views shown as tabs above the bug table, with their counts.
+#[derive(Debug, Clone)]
+pub struct ViewTabs {
+    /// The built-in views, then the config file's.
+    pub list: Vec<crate::views::View>,
+    /// Each view's row count, in `list`'s order; `None` until counted (and
+    /// for Mine without a user).
+    pub counts: Vec<Option<Count>>,
+    /// The view last switched to: `]` and `[` step from here when the table's
+    /// filters no longer match any view.
+    pub last: usize,
+}
+
+impl ViewTabs {
+    pub fn new(list: Vec<crate::views::View>) -> ViewTabs {
+        ViewTabs {
+            counts: vec![None; list.len()],
+            list,
+            last: 0,
+        }
+    }
+}
+
+impl Default for ViewTabs {
+    fn default() -> ViewTabs {
+        ViewTabs::new(crate::views::builtins())
+    }
+}
+
 /// Who may write. Read-only sessions are also enforced by the database session.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Identity {
@@ -355,6 +384,9 @@ pub struct App {
     pub table: TableState,
     pub detail: DetailState,
     pub portfolio: PortfolioState,
+    pub views: ViewTabs,
+    /// The keys in force (defaults with the config file's remaps).
+    pub keys: super::keys::Keymap,
     pub overlay: Option<Overlay>,
     pub notice: Option<Notice>,
     /// When the data on screen was last loaded successfully.
@@ -408,6 +440,8 @@ impl App {
             table: TableState::default(),
             detail: DetailState::default(),
             portfolio: PortfolioState::default(),
+            views: ViewTabs::default(),
+            keys: Default::default(),
             overlay: None,
             notice: None,
             refreshed_at: None,
@@ -447,5 +481,18 @@ impl App {
             Identity::User(me) => Some(me),
             Identity::ReadOnly(_) => None,
         }
+    }
+
+    /// The view whose query the table shows now, if any (the first, when
+    /// two views mean the same). Derived rather than stored, so changing a
+    /// filter by hand un-highlights the tab and `x` lights Open again.
+    pub fn current_view(&self) -> Option<usize> {
+        let me = self.me().map(|m| m.email.as_str());
+        let mut shown = self.table.query.clone();
+        shown.filter.fuzzy = false;
+        self.views
+            .list
+            .iter()
+            .position(|v| v.query_for(me).is_some_and(|q| q == shown))
     }
 }

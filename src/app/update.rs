@@ -8,6 +8,7 @@ use super::loads;
 use super::msg::{Changes, Command, Msg, Part};
 use super::state::{App, Connection, Notice, Overlay, Pane, ScrollLimit, Tone};
 use super::table_nav;
+use super::view_tabs;
 use super::{applying, create, editing, editor, field_edit, marks, undo};
 use crate::query::StatusFilter;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
@@ -56,7 +57,12 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
                     app.table.pending = None;
                 }
                 Part::Detail => app.detail.loading = false,
-                Part::Kpis | Part::Count | Part::Portfolio | Part::Users | Part::Marks => {}
+                Part::Kpis
+                | Part::Count
+                | Part::Portfolio
+                | Part::Users
+                | Part::Marks
+                | Part::ViewCounts => {}
             }
             notify(app, Tone::Error, error);
             vec![]
@@ -157,7 +163,11 @@ fn worker_failed(app: &mut App, task: &str, error: &str) -> Vec<Command> {
 
 /// Everything on screen, reloaded in place.
 pub fn refresh_all(app: &mut App) -> Vec<Command> {
-    let mut cmds = vec![loads::kpis(app), loads::portfolio(app)];
+    let mut cmds = vec![
+        loads::kpis(app),
+        loads::portfolio(app),
+        view_tabs::load_counts(app),
+    ];
     if app.table.loading && app.table.rows.is_empty() {
         // The first load is still on its way; do not supersede it.
     } else if app.table.rows.is_empty() && app.table.anchor.is_none() {
@@ -210,7 +220,9 @@ pub fn reloaded(cmds: &[Command]) -> (bool, bool) {
 /// rows of a table filtered to breached bugs. Ages and countdowns on screen are
 /// drawn against the local clock and need no query.
 fn clock_due(app: &mut App) -> Vec<Command> {
-    let mut cmds = vec![loads::kpis(app)];
+    // The view counts too: Breached (and any view of breached bugs) moves
+    // with the clock.
+    let mut cmds = vec![loads::kpis(app), view_tabs::load_counts(app)];
     if app.table.query.filter.sla_breached_only && !app.table.loading {
         cmds.extend(table_nav::reload(app));
     }
@@ -256,7 +268,7 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
     if app.overlay.is_some() {
         return on_overlay_key(app, key);
     }
-    match keymap::action_for(&key) {
+    match app.keys.action_for(&key) {
         Some(action) => on_action(app, action),
         None => {
             app.dirty = false;
@@ -268,7 +280,7 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
 pub fn on_overlay_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
     match app.overlay.clone() {
         Some(Overlay::Help { scroll, limit }) => {
-            match keymap::action_for(&key) {
+            match app.keys.action_for(&key) {
                 Some(Action::Down) => {
                     let scroll = limit.step(scroll, 1);
                     app.overlay = Some(Overlay::Help { scroll, limit })
@@ -399,6 +411,9 @@ pub fn on_action(app: &mut App, action: Action) -> Vec<Command> {
             app.overlay = Some(Overlay::Filter(Default::default()));
             vec![]
         }
+        View(n) => view_tabs::switch(app, usize::from(n).saturating_sub(1)),
+        NextView => view_tabs::step(app, 1),
+        PrevView => view_tabs::step(app, -1),
         CycleSort => {
             let sort = &mut app.table.query.sort;
             sort.key = sort.key.next();

@@ -10,7 +10,6 @@ use crate::config::Config;
 use crate::db::listen::ListenConfig;
 use crate::db::testing::replica::ReplicaPair;
 use crate::db::testing::server::{DATABASE, PrivateServer};
-use crate::db::timeouts::Timeouts;
 use crate::runtime::{Headless, spawn_headless};
 use color_eyre::eyre::{Result, eyre};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -136,19 +135,9 @@ async fn seed(options: PgConnectOptions, bugs: u64) -> Result<()> {
 
 fn viewer(url: String, replica: Option<String>, name: String) -> Config {
     Config {
-        database_url: Some(url),
         replica_url: replica,
-        user: None,
         read_only: true,
-        data_dir: std::env::temp_dir().join("ctodash-bench-team-unused"),
-        refresh: Duration::from_secs(2),
-        pool_size: 3,
-        application_name: name,
-        verbose: 0,
-        source: None,
-        timeouts: Timeouts::DASHBOARD,
-        alerts: Vec::new(),
-        mouse: false,
+        ..Config::headless(url, name)
     }
 }
 

@@ -3,6 +3,7 @@
 pub mod bugs;
 pub mod cluster;
 pub mod completions;
+pub mod config;
 pub mod doctor;
 pub mod grants;
 pub mod import;

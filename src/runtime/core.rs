@@ -29,7 +29,7 @@ pub const CLOCK_POLL: Duration = SAFETY_POLL;
 /// portfolio's activity-based risk, which moves by the day). A full reload
 /// is about 15 statements (tests/team_full.rs counts them): every half hour
 /// that is 0.5 a minute, beside the listener's 1⅓ pings.
-pub const SAFETY_POLL: Duration = Duration::from_secs(1800);
+pub const SAFETY_POLL: Duration = Duration::from_secs(3600);
 
 pub struct Core {
     pub app: App,
@@ -62,6 +62,8 @@ impl Core {
             .cloned()
             .map(crate::app::alerting::AlertState::new)
             .collect();
+        app.views = crate::app::state::ViewTabs::new(crate::views::all(&cfg.views));
+        app.keys = cfg.keys.clone();
         let (ready_tx, ready) = oneshot::channel();
         let connecting = worker::spawn_guarded(
             tx.clone(),

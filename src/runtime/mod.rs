@@ -45,7 +45,7 @@ pub async fn run(cfg: &Config) -> Result<()> {
             if core.app.dirty {
                 let size = guard.terminal.size()?;
                 core.app.table.viewport = crate::ui::table_viewport(size.into());
-                guard.draw(|frame| crate::ui::render(frame, &core.app))?;
+                guard.draw(|frame| crate::ui::render_with(frame, &core.app, &cfg.theme))?;
                 core.app.dirty = false;
             }
             if std::mem::take(&mut core.app.bell) {

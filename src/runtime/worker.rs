@@ -43,6 +43,8 @@ pub struct Worker {
     /// The newest page / count generation asked for, read by waiting tasks.
     latest_page: Arc<AtomicU64>,
     latest_count: Arc<AtomicU64>,
+    /// The newest view-tab count round asked for.
+    latest_views: Arc<AtomicU64>,
     /// How long to wait for any answer: `CLIENT_WAIT` (shorter in tests).
     pub(super) wait: Duration,
 }
@@ -105,6 +107,7 @@ impl Worker {
             probe: None,
             latest_page: Arc::new(AtomicU64::new(0)),
             latest_count: Arc::new(AtomicU64::new(0)),
+            latest_views: Arc::new(AtomicU64::new(0)),
             wait: CLIENT_WAIT,
         }
     }
@@ -190,6 +193,32 @@ impl Worker {
                     }
                 });
                 self.detail = Some(spawn_guarded(tx, "detail", report));
+            }
+            Command::LoadViewCounts { ticket, queries } => {
+                self.latest_views.store(ticket, Ordering::Relaxed);
+                let latest = self.latest_views.clone();
+                // One connection, one count after the other, and a round a
+                // newer one replaces stops: the tabs are a background figure
+                // and must not crowd out the table's reads in a small pool.
+                let report = report(tx.clone(), Part::ViewCounts, ticket, wait, async move {
+                    if !still_wanted(&latest, ticket, SETTLE * 3).await {
+                        return Ok(None);
+                    }
+                    let mut conn = pool.acquire().await?;
+                    let now = Utc::now();
+                    let mut counts = Vec::with_capacity(queries.len());
+                    for q in &queries {
+                        if latest.load(Ordering::Relaxed) != ticket {
+                            return Ok(None);
+                        }
+                        counts.push(match q {
+                            Some(q) => Some(db::bugs::count(&mut conn, q, now).await?),
+                            None => None,
+                        });
+                    }
+                    Ok(Some(Loaded::ViewCounts { ticket, counts }))
+                });
+                spawn_guarded(tx, "view counts", report);
             }
             Command::LoadPortfolio { ticket } => {
                 let report = report(tx.clone(), Part::Portfolio, ticket, wait, async move {

@@ -1,10 +1,12 @@
-//! The `?` overlay. Every line comes from the keymap (`BINDINGS`,
-//! `POPUP_HELP`), so help can never disagree with what the keys do.
+//! The `?` overlay. Every line comes from the keys in force (`app.keys`:
+//! `BINDINGS` with the config file's remaps) and `POPUP_HELP`, so help can
+//! never disagree with what the keys do.
 
 use super::popup::popup_box;
 use super::text::{styled, width};
 use super::theme::{BLOCKER_MARK, BREACH_MARK, Theme};
-use crate::app::keymap::{BINDINGS, POPUP_HELP};
+use crate::app::keymap::{Action, POPUP_HELP};
+use crate::app::keys::Keymap;
 use crate::app::state::ScrollLimit;
 use crate::domain::Severity;
 use ratatui::Frame;
@@ -17,21 +19,49 @@ struct Entry {
     desc: &'static str,
 }
 
-fn key_entry(label: &'static str, desc: &'static str, theme: &Theme) -> Entry {
+fn key_entry(label: impl Into<String>, desc: &'static str, theme: &Theme) -> Entry {
+    let label: String = label.into();
     Entry {
         key: vec![styled(label, theme.key)],
         desc,
     }
 }
 
-fn sections(theme: &Theme) -> [(&'static str, Vec<Entry>); 3] {
-    let keys = BINDINGS
-        .iter()
-        .map(|b| key_entry(b.label, b.help, theme))
-        .collect();
+/// The nine numbered views make one line ("1…9"), not nine.
+fn key_entries(keys: &Keymap, theme: &Theme) -> Vec<Entry> {
+    let mut out = Vec::new();
+    for e in keys.entries() {
+        match e.action {
+            Action::View(1) => {
+                let firsts: Vec<String> = keys
+                    .entries()
+                    .iter()
+                    .filter(|e| matches!(e.action, Action::View(_)))
+                    .map(|e| e.keys.first().map_or("–".into(), |k| k.label()))
+                    .collect();
+                let defaults: Vec<String> = (1..=firsts.len()).map(|n| n.to_string()).collect();
+                let label = match firsts.as_slice() {
+                    [first, .., last] if firsts == defaults => format!("{first}…{last}"),
+                    _ => firsts.join(" "),
+                };
+                out.push(key_entry(
+                    label,
+                    "switch to that view (the tabs above the table)",
+                    theme,
+                ));
+            }
+            Action::View(_) => {}
+            _ => out.push(key_entry(e.label.clone(), e.help, theme)),
+        }
+    }
+    out
+}
+
+fn sections(keys: &Keymap, theme: &Theme) -> [(&'static str, Vec<Entry>); 3] {
+    let keys = key_entries(keys, theme);
     let popups = POPUP_HELP
         .iter()
-        .map(|(k, d)| key_entry(k, d, theme))
+        .map(|(k, d)| key_entry(*k, d, theme))
         .collect();
     let mut severities = Vec::new();
     for (i, s) in Severity::ALL.into_iter().enumerate() {
@@ -92,8 +122,15 @@ fn render_section(title: &str, entries: &[Entry], theme: &Theme, out: &mut Vec<L
     }
 }
 
-pub fn render(frame: &mut Frame, area: Rect, scroll: u16, limit: &ScrollLimit, theme: &Theme) {
-    let sections = sections(theme);
+pub fn render(
+    frame: &mut Frame,
+    area: Rect,
+    scroll: u16,
+    limit: &ScrollLimit,
+    keys: &Keymap,
+    theme: &Theme,
+) {
+    let sections = sections(keys, theme);
     let col_w = sections
         .iter()
         .map(|(_, es)| section_width(es))

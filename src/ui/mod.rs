@@ -49,7 +49,9 @@ mod popup_refused;
 mod portfolio;
 mod text;
 pub mod theme;
+pub mod themes;
 mod trends_chart;
+mod view_tabs;
 
 use crate::app::state::{App, Pane};
 use ratatui::Frame;
@@ -58,6 +60,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Scrollbar, ScrollbarOrientation, ScrollbarState, Tabs};
 use text::{styled, truncate, truncate_line};
 pub use theme::Theme;
+pub use themes::ThemeName;
 
 pub const MIN_WIDTH: u16 = 60;
 pub const MIN_HEIGHT: u16 = 16;
@@ -86,6 +89,9 @@ pub fn render_with(frame: &mut Frame, app: &App, theme: &Theme) {
         kpis::render_wide(frame, l.kpis, app, theme);
     }
     let focus = |pane| l.tabs.is_some() || app.focus == pane;
+    if let Some(r) = l.views {
+        view_tabs::render(frame, r, app, theme);
+    }
     if let Some(r) = l.table {
         bug_table::render(frame, r, app, theme, focus(Pane::Bugs));
     }
@@ -122,6 +128,8 @@ struct Areas {
     body: Rect,
     kpis: Rect,
     tabs: Option<Rect>,
+    /// The saved views' tabs, the line above the bug table.
+    views: Option<Rect>,
     table: Option<Rect>,
     detail: Option<Rect>,
     portfolio: Option<Rect>,
@@ -152,11 +160,13 @@ fn layout(area: Rect, focus: Pane) -> Option<Areas> {
             Constraint::Percentage(60),
             Constraint::Percentage(40),
         ]));
+        let (views, table) = views_above(table);
         return Some(Areas {
             head,
             body,
             kpis,
             tabs: None,
+            views: Some(views),
             table: Some(table),
             detail: Some(detail),
             portfolio: Some(bottom),
@@ -171,17 +181,34 @@ fn layout(area: Rect, focus: Pane) -> Option<Areas> {
         Constraint::Fill(1),
     ]));
     let only = |p: Pane| (focus == p).then_some(pane);
+    let (views, table) = match only(Pane::Bugs) {
+        Some(r) => {
+            let (v, t) = views_above(r);
+            (Some(v), Some(t))
+        }
+        None => (None, None),
+    };
     Some(Areas {
         head,
         body,
         kpis,
         tabs: Some(tabs),
-        table: only(Pane::Bugs),
+        views,
+        table,
         detail: only(Pane::Detail),
         portfolio: only(Pane::Portfolio),
         figures: only(Pane::Kpis),
         foot,
     })
+}
+
+/// The line for the view tabs, and the table below it.
+fn views_above(area: Rect) -> (Rect, Rect) {
+    let [views, table] = area.layout(&Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Fill(1),
+    ]));
+    (views, table)
 }
 
 fn tab_bar(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {

@@ -18,7 +18,9 @@ use ratatui::widgets::{Block, BorderType, Clear, Padding, Paragraph, Wrap};
 pub fn render(frame: &mut Frame, area: Rect, table: Rect, app: &App, theme: &Theme) {
     let Some(overlay) = &app.overlay else { return };
     match overlay {
-        Overlay::Help { scroll, limit } => super::help::render(frame, area, *scroll, limit, theme),
+        Overlay::Help { scroll, limit } => {
+            super::help::render(frame, area, *scroll, limit, &app.keys, theme)
+        }
         Overlay::Search { input, .. } => search(frame, area, table, input, theme),
         Overlay::Filter(menu) => filter(frame, area, app, menu, theme),
         Overlay::StatusPicker {

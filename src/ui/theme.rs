@@ -35,8 +35,8 @@ pub struct Theme {
     pub cursor: Style,
     pub sparkline: Style,
     pub sparkline_alt: Style,
-    severities: [Style; 4],
-    risks: [Style; 4],
+    pub(super) severities: [Style; 4],
+    pub(super) risks: [Style; 4],
 }
 
 impl Theme {

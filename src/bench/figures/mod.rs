@@ -10,6 +10,7 @@ mod render;
 mod search;
 mod table;
 mod triage;
+mod views;
 
 use super::Figure;
 use super::stats::{Samples, time_async};
@@ -25,6 +26,7 @@ use sqlx::PgPool;
 use sqlx::postgres::PgConnectOptions;
 use table::table;
 pub use triage::triage;
+use views::view_counts;
 
 const PAGE: usize = 100;
 
@@ -37,6 +39,7 @@ pub async fn all(
     let mut figures = kpi(pool, n).await?;
     figures.extend(table(pool, n).await?);
     figures.extend(search(pool, n).await?);
+    figures.push(view_counts(pool, n).await?);
     figures.push(status_edit(pool, n).await?);
     figures.extend(triage(pool, n).await?);
     figures.push(render(pool, n).await?);

@@ -28,7 +28,10 @@ const MIN_TITLE_WIDTH: usize = 20;
 const BLOCKER_MARK: &str = "■ ";
 
 pub(super) async fn list_command(cfg: &Config, args: &BugsListArgs) -> Result<()> {
-    let query = parse_query(args)?;
+    let query = match &args.view {
+        Some(name) => view_query(cfg, name)?,
+        None => parse_query(args)?,
+    };
     let db = crate::commands::open_for_reading(cfg).await?;
     let mut conn = db.pool.acquire().await?;
     check_filter_names(&mut conn, &query.filter).await?;
@@ -39,6 +42,26 @@ pub(super) async fn list_command(cfg: &Config, args: &BugsListArgs) -> Result<()
     };
     list(&mut conn, &query, &opts, Utc::now(), stdout()).await?;
     Ok(())
+}
+
+/// `--view NAME`: a built-in or configured view's query, for `--user` when
+/// the view is about "me".
+pub fn view_query(cfg: &Config, name: &str) -> Result<BugQuery> {
+    let views = crate::views::all(&cfg.views);
+    let Some(view) = crate::views::find(&views, name) else {
+        color_eyre::eyre::bail!(
+            "--view: there is no view named \"{name}\". The views are {} (the built-in ones, then \
+             the config file's [[views]]; `ctodash config --default` shows how to add one)",
+            crate::views::names(&views)
+        );
+    };
+    view.query_for(cfg.user.as_deref()).ok_or_else(|| {
+        color_eyre::eyre::eyre!(
+            "--view: the view \"{}\" lists your bugs (assignee = \"me\"), and no user is set. \
+             Pass --user EMAIL, set CTODASH_USER, or set user in the config file",
+            view.name
+        )
+    })
 }
 
 #[derive(Debug, Clone, Copy)]

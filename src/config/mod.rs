@@ -3,41 +3,18 @@
 
 use crate::cli::GlobalArgs;
 use crate::domain::alert::{Alert, KpiName};
-use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// The config file's contents; every key is optional.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FileConfig {
-    pub database_url: Option<String>,
-    /// A hot standby of `database_url` that read-only work reads from.
-    pub replica_url: Option<String>,
-    pub user: Option<String>,
-    pub read_only: Option<bool>,
-    pub data_dir: Option<PathBuf>,
-    /// Seconds between dashboard refreshes.
-    pub refresh_seconds: Option<f64>,
-    /// How many connections a dashboard may use at once while loading.
-    pub pool_size: Option<i64>,
-    /// Whether the dashboard reads the mouse (default true).
-    pub mouse: Option<bool>,
-    /// `[[alerts]]`: KPI thresholds the header marks (see `domain::alert`).
-    #[serde(default)]
-    pub alerts: Vec<AlertRule>,
-}
-
-/// One `[[alerts]]` entry as written; checked into a `domain::alert::Alert`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AlertRule {
-    pub kpi: String,
-    pub above: Option<rust_decimal::Decimal>,
-    pub below: Option<rust_decimal::Decimal>,
-    #[serde(default)]
-    pub bell: bool,
-}
+pub mod default;
+mod file;
+mod keys;
+mod theme;
+mod validate;
+mod views;
+use file::read_file;
+pub use file::{AlertRule, FileConfig};
+use validate::Source;
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -64,6 +41,12 @@ pub struct Config {
     /// The dashboard reads clicks and the wheel (which takes the terminal's
     /// own text selection: `mouse = false` or `--no-mouse` gives it back).
     pub mouse: bool,
+    /// `[[views]]`: the saved views after the built-in ones.
+    pub views: Vec<crate::views::View>,
+    /// The keys in force: the defaults with `[keys]` applied.
+    pub keys: crate::app::keys::Keymap,
+    /// The chosen theme with `[theme]` merged over it (mono under NO_COLOR).
+    pub theme: crate::ui::Theme,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -75,14 +58,19 @@ pub enum ConfigError {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// Anything wrong inside the file: where, what, and what to write instead.
+    #[error("the config file {}{}: {problem}. {fix}.", path.display(), line.map(|l| format!(", line {l}")).unwrap_or_default())]
+    Invalid {
+        path: PathBuf,
+        line: Option<usize>,
+        problem: String,
+        fix: String,
+    },
     #[error(
-        "the config file {path} is not valid: {message}. Valid keys are database_url, replica_url, user, read_only, data_dir, refresh_seconds, pool_size, mouse and [[alerts]] (see assets/config.example.toml)."
+        "--theme: \"{0}\" is not a theme; use {choices}.",
+        choices = crate::ui::ThemeName::choices()
     )]
-    Parse { path: PathBuf, message: String },
-    #[error(
-        "refresh_seconds must be between 0.2 and 3600 (got {0}); set a value in that range in the config file."
-    )]
-    Refresh(f64),
+    ThemeFlag(String),
     #[error(
         "pool_size must be a whole number from 1 to {max} (got {value} from {origin}): it is how \
          many connections one dashboard may use at once while loading, and every open dashboard \
@@ -91,7 +79,7 @@ pub enum ConfigError {
     )]
     PoolSize {
         value: String,
-        origin: &'static str,
+        origin: String,
         max: u32,
         default: u32,
     },
@@ -129,12 +117,12 @@ fn alerts(path: Option<&Path>, rules: &[AlertRule]) -> Result<Vec<Alert>, Config
 pub const DEFAULT_POOL_SIZE: u32 = 3;
 pub const MAX_POOL_SIZE: u32 = 32;
 
-fn pool_size(raw: &str, origin: &'static str) -> Result<u32, ConfigError> {
+fn pool_size(raw: &str, origin: impl Into<String>) -> Result<u32, ConfigError> {
     match raw.trim().parse::<u32>() {
         Ok(n) if (1..=MAX_POOL_SIZE).contains(&n) => Ok(n),
         _ => Err(ConfigError::PoolSize {
             value: raw.to_string(),
-            origin,
+            origin: origin.into(),
             max: MAX_POOL_SIZE,
             default: DEFAULT_POOL_SIZE,
         }),
@@ -143,6 +131,32 @@ fn pool_size(raw: &str, origin: &'static str) -> Result<u32, ConfigError> {
 
 pub fn default_config_path() -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", "ctodash").map(|d| d.config_dir().join("config.toml"))
+}
+
+impl Config {
+    /// A dashboard's settings for `database_url` with every default and no
+    /// config file: what tests and the benchmark open many headless
+    /// dashboards with (`Config { read_only: true, ..Config::headless(..) }`).
+    pub fn headless(database_url: String, application_name: String) -> Config {
+        Config {
+            database_url: Some(database_url),
+            replica_url: None,
+            user: None,
+            read_only: false,
+            data_dir: std::env::temp_dir().join("ctodash-headless-unused"),
+            refresh: Duration::from_secs(2),
+            pool_size: DEFAULT_POOL_SIZE,
+            application_name,
+            verbose: 0,
+            source: None,
+            timeouts: crate::db::timeouts::Timeouts::DASHBOARD,
+            alerts: Vec::new(),
+            mouse: false,
+            views: Vec::new(),
+            keys: Default::default(),
+            theme: crate::ui::Theme::colour(),
+        }
+    }
 }
 
 /// `env` is passed in (not read here) so tests can supply their own.
@@ -160,14 +174,39 @@ pub fn load(
         Some(p) if explicit.is_some() || p.exists() => Some((p.clone(), read_file(p)?)),
         _ => None,
     };
-    let (source, file) = match file {
-        Some((p, f)) => (Some(p), f),
-        None => (None, FileConfig::default()),
+    let (source, text, file) = match file {
+        Some((p, (text, f))) => (Some(p), text, f),
+        None => (None, String::new(), FileConfig::default()),
     };
-    let refresh = file.refresh_seconds.unwrap_or(2.0);
-    if !(0.2..=3600.0).contains(&refresh) {
-        return Err(ConfigError::Refresh(refresh));
-    }
+    let src = source.as_deref().map(|path| Source { path, text: &text });
+    let no_color = env("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let theme = theme::theme(
+        src.as_ref(),
+        file.theme.as_ref(),
+        args.theme.as_deref(),
+        no_color,
+    )?;
+    let (views, keys) = match &src {
+        Some(src) => (
+            views::views(src, &file.views)?,
+            keys::keymap(src, &file.keys)?,
+        ),
+        None => (Vec::new(), Default::default()),
+    };
+    let refresh = match (&src, &file.refresh_seconds) {
+        (Some(src), Some(r)) if !(0.2..=3600.0).contains(r.get_ref()) => {
+            return Err(src.error(
+                Some(&r.span()),
+                format!(
+                    "refresh_seconds must be between 0.2 and 3600 (got {})",
+                    r.get_ref()
+                ),
+                "Set a value in that range (seconds between dashboard refreshes; the default is 2)",
+            ));
+        }
+        (_, Some(r)) => *r.get_ref(),
+        (_, None) => 2.0,
+    };
     let pool_size = match (
         &args.pool_size,
         non_empty(env("CTODASH_POOL_SIZE")),
@@ -175,7 +214,17 @@ pub fn load(
     ) {
         (Some(flag), _, _) => pool_size(flag, "--pool-size")?,
         (None, Some(env), _) => pool_size(&env, "CTODASH_POOL_SIZE")?,
-        (None, None, Some(n)) => pool_size(&n.to_string(), "the config file")?,
+        (None, None, Some(n)) => {
+            let place = match &src {
+                Some(src) => format!(
+                    "the config file {}, line {}",
+                    src.path.display(),
+                    src.line(&n.span())
+                ),
+                None => "the config file".to_string(),
+            };
+            pool_size(&n.get_ref().to_string(), place)?
+        }
         (None, None, None) => DEFAULT_POOL_SIZE,
     };
     let alerts = alerts(source.as_deref(), &file.alerts)?;
@@ -210,17 +259,9 @@ pub fn load(
         source,
         timeouts: crate::db::timeouts::Timeouts::COMMAND,
         mouse: !args.no_mouse && file.mouse.unwrap_or(true),
-    })
-}
-
-fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    toml::from_str(&text).map_err(|e| ConfigError::Parse {
-        path: path.to_path_buf(),
-        message: e.message().to_string(),
+        views,
+        keys,
+        theme,
     })
 }
 
@@ -228,6 +269,7 @@ fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
 mod tests {
     use super::*;
     use std::collections::HashMap;
+    use std::path::Path;
 
     fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
         let map: HashMap<String, String> = pairs
@@ -295,6 +337,7 @@ mod tests {
         let msg = load(&args, env_of(&[])).unwrap_err().to_string();
         assert!(msg.contains("databse_url"), "{msg}");
         assert!(msg.contains("Valid keys"), "{msg}");
+        assert!(msg.contains("line 1"), "{msg}");
         std::fs::remove_dir_all(&dir).ok();
     }
 
