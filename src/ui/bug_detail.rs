@@ -102,7 +102,12 @@ fn lines<'a>(bug: &'a BugDetail, app: &App, theme: &Theme) -> Vec<Line<'a>> {
 
     let mut summary = vec![
         styled(
-            format!("{} {}", severity_tag(r.severity), r.severity),
+            // The table's tag, then the full name where they differ
+            // ("CRIT critical", but "high", not "high high").
+            match severity_tag(r.severity) {
+                tag if tag == r.severity.to_string() => tag.to_string(),
+                tag => format!("{tag} {}", r.severity),
+            },
             theme.severity(r.severity),
         ),
         muted(" · ".into()),
