@@ -289,12 +289,9 @@ async fn forty_dashboards_fit_a_default_server_and_leave_room() {
 }
 
 /// Every command opens exactly one connection, named `ctodash <command>`
-/// (as the server's log of connections shows).
-///
-/// Known to fail: finding the database (`db::discover`) first probes the
-/// URL on a connection of its own, without the name, so a command opens two.
+/// (as the server's log of connections shows): finding the database does
+/// not try an explicit URL on a connection of its own first.
 #[tokio::test(flavor = "multi_thread")]
-#[ignore = "known bug: discovery's probe is a second, unnamed connection per command"]
 async fn each_command_uses_one_connection_named_for_it() {
     let (server, _turn) = default_server().await;
     let mut c = superuser(server).await;
