@@ -11,7 +11,7 @@ use crate::db::listen::ListenConfig;
 use crate::db::testing::replica::ReplicaPair;
 use crate::db::testing::server::{DATABASE, PrivateServer};
 use crate::db::timeouts::Timeouts;
-use crate::runtime::{Headless, spawn_headless};
+use crate::runtime::{Headless, spawn_headless, spawn_headless_holding};
 use color_eyre::eyre::{Result, eyre};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgConnection};
@@ -52,9 +52,9 @@ impl TeamOptions {
 pub enum Mode {
     Ours,
     /// Before issue 11, emulated on today's code: the real headless
-    /// dashboard with the old 20 s heartbeat, plus per viewer the old pool's
-    /// 3 connections held idle (`min_connections = 3`) and the old KPI
-    /// re-read every minute on one of them.
+    /// dashboard with the old 20 s heartbeat, its read pool holding its 3
+    /// connections idle (the old `min_connections = 3`: the held connections
+    /// are the ones its reloads use), and the old KPI re-read every minute.
     Before,
 }
 
@@ -179,22 +179,22 @@ async fn measure(
             ..ListenConfig::default()
         },
     };
+    let held = match mode {
+        Mode::Ours => 0,
+        Mode::Before => OLD_POOL_HELD,
+    };
     let mut viewers: Vec<Headless> = (0..n)
-        .map(|i| spawn_headless(&viewer(server.url(), None, format!("{prefix}{i}")), listen))
+        .map(|i| {
+            let cfg = viewer(server.url(), None, format!("{prefix}{i}"));
+            spawn_headless_holding(&cfg, listen, held)
+        })
         .collect();
     wait_all_loaded(&mut viewers).await?;
-    // Today's pools let go first; the old pool's idle connections come after.
+    // Today's pools let go of their connections; the old one keeps them.
     tokio::time::sleep(opts.settle).await;
-    let old_pools: Vec<JoinHandle<()>> = match mode {
+    let old_kpi_reads: Vec<JoinHandle<()>> = match mode {
         Mode::Ours => vec![],
-        Mode::Before => {
-            let mut held = vec![];
-            for i in 0..n {
-                let options = server.options().application_name(&format!("{prefix}{i}"));
-                held.push(old_pool(options).await?);
-            }
-            held
-        }
+        Mode::Before => viewers.iter().map(old_kpi_reread).collect(),
     };
 
     let mut admin = PgConnection::connect_with(&server.cluster.connect_options("postgres")).await?;
@@ -209,7 +209,7 @@ async fn measure(
 
     let push = push_latency(&server.options(), &mut viewers, opts.changes).await?;
     let peak_connections = watch.stop().await;
-    for h in old_pools {
+    for h in old_kpi_reads {
         h.abort();
     }
     for v in viewers {
@@ -227,24 +227,24 @@ async fn measure(
     })
 }
 
-/// The old pool's three idle connections, and its KPI re-read once a
-/// minute on one of them (at a random phase, as dashboards open at
-/// different times).
-async fn old_pool(options: PgConnectOptions) -> Result<JoinHandle<()>> {
-    let mut conns = vec![];
-    for _ in 0..3 {
-        conns.push(PgConnection::connect_with(&options).await?);
-    }
-    Ok(tokio::spawn(async move {
+/// The connections the pool before issue 11 held idle (`min_connections`).
+const OLD_POOL_HELD: usize = 3;
+
+/// The old KPI re-read once a minute, asked of the viewer as its clock
+/// asked (at a random phase, as dashboards open at different times); it
+/// runs on the viewer's own held connections.
+fn old_kpi_reread(v: &Headless) -> JoinHandle<()> {
+    let tx = v.tx.clone();
+    tokio::spawn(async move {
         tokio::time::sleep(Duration::from_secs(60).mul_f64(fastrand::f64())).await;
         let mut every = tokio::time::interval(Duration::from_secs(60));
         loop {
             every.tick().await;
-            let conn = &mut conns[0];
-            let _ = crate::db::kpis::load_live(conn, chrono::Utc::now()).await;
-            let _ = crate::db::kpis::trend(conn).await;
+            if tx.send(crate::app::Msg::ClockDue).is_err() {
+                return;
+            }
         }
-    }))
+    })
 }
 
 /// Commits a title change to the first row every viewer shows, `changes`
@@ -473,8 +473,9 @@ pub fn markdown(r: &TeamReport, date: &str) -> String {
          user + system time over the idle window, from /proc/<pid>/stat of the postmaster (its \
          reaped children included) and every live child. The *before issue 11* rows emulate the \
          old settings on today's code: the same headless dashboard with the old 20 s heartbeat, \
-         plus per viewer the old pool's 3 connections held idle (min_connections 3) and the old \
-         KPI re-read once a minute on one of them; its reloads on a change are today's.\n",
+         its read pool holding its 3 connections idle (the old min_connections 3 — the held \
+         connections are the ones its reloads use) and the old KPI re-read once a minute; its \
+         reloads on a change are today's.\n",
         r.max_connections
     ));
     s

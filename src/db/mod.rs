@@ -16,6 +16,7 @@ pub mod listen;
 pub mod lookup;
 pub mod migrate;
 pub mod portfolio;
+pub mod query_pool;
 pub mod replica;
 pub mod rollups;
 pub mod session;
