@@ -84,6 +84,9 @@ pub struct TeamReport {
     pub rows: Vec<TeamRow>,
     pub replica: Option<ReplicaFigure>,
     pub max_connections: i64,
+    /// The machine's load average (1, 5, 15 min) at the end of the run, and
+    /// its CPUs: the figures are only as quiet as the machine was.
+    pub load: String,
 }
 
 const NAME: &str = "ctodash bench";
@@ -114,6 +117,7 @@ pub async fn run(opts: &TeamOptions) -> Result<TeamReport> {
         rows,
         replica,
         max_connections,
+        load: machine_load(),
     })
 }
 
@@ -419,6 +423,49 @@ impl Sampler {
 pub const HEADING: &str = "## Team: many dashboards on one server";
 
 /// The "Team" section of BENCHMARKS.md.
+fn machine_load() -> String {
+    let avg = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let avg: Vec<&str> = avg.split_whitespace().take(3).collect();
+    let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
+    format!("load average {} on {cpus} CPUs", avg.join(" / "))
+}
+
+/// Before ÷ ctodash for each viewer count measured both ways.
+fn ratios(r: &TeamReport) -> String {
+    use super::stats::ms;
+    let mut s = String::from(
+        "
+| viewers | before ÷ ctodash: connections idle | connections peak | statements / min | \
+         push p95 | server CPU, idle |\n|---:|---:|---:|---:|---:|---:|\n",
+    );
+    let ratio = |before: f64, ours: f64| {
+        if ours > 0.0 {
+            format!("{:.1}×", before / ours)
+        } else {
+            "—".to_string()
+        }
+    };
+    for ours in r.rows.iter().filter(|row| row.mode == Mode::Ours) {
+        let Some(before) = r
+            .rows
+            .iter()
+            .find(|b| b.mode == Mode::Before && b.viewers == ours.viewers)
+        else {
+            continue;
+        };
+        s.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} |\n",
+            ours.viewers,
+            ratio(before.idle_connections as f64, ours.idle_connections as f64),
+            ratio(before.peak_connections as f64, ours.peak_connections as f64),
+            ratio(before.statements_per_minute, ours.statements_per_minute),
+            ratio(ms(before.push.p95()), ms(ours.push.p95())),
+            ratio(before.cpu_ms_per_minute, ours.cpu_ms_per_minute),
+        ));
+    }
+    s
+}
+
 pub fn markdown(r: &TeamReport, date: &str) -> String {
     use super::stats::ms;
     let mut s = format!("{HEADING} ({date})\n\n");
@@ -443,6 +490,7 @@ pub fn markdown(r: &TeamReport, date: &str) -> String {
             row.cpu_ms_per_minute,
         ));
     }
+    s.push_str(&ratios(r));
     if let Some(rep) = &r.replica {
         s.push_str(&format!(
             "\nReplica: {} viewers reading a streaming hot standby (`--replica-url`): a commit on \
@@ -475,8 +523,8 @@ pub fn markdown(r: &TeamReport, date: &str) -> String {
          old settings on today's code: the same headless dashboard with the old 20 s heartbeat, \
          its read pool holding its 3 connections idle (the old min_connections 3 — the held \
          connections are the ones its reloads use) and the old KPI re-read once a minute; its \
-         reloads on a change are today's.\n",
-        r.max_connections
+         reloads on a change are today's. The machine: {} at the end of the run.\n",
+        r.max_connections, r.load
     ));
     s
 }
