@@ -83,6 +83,9 @@ pub struct ReplicaFigure {
 pub struct TeamReport {
     pub rows: Vec<TeamRow>,
     pub replica: Option<ReplicaFigure>,
+    /// Why the replica figure is missing when it was asked for: the rows
+    /// measured before it are kept.
+    pub replica_failed: Option<String>,
     pub max_connections: i64,
     /// The machine's load average (1, 5, 15 min) at the end of the run, and
     /// its CPUs: the figures are only as quiet as the machine was.
@@ -108,14 +111,18 @@ pub async fn run(opts: &TeamOptions) -> Result<TeamReport> {
         }
     }
     server.stop().await?;
-    let replica = if opts.replica_viewers > 0 {
-        Some(replica_figure(opts).await?)
+    let (replica, replica_failed) = if opts.replica_viewers > 0 {
+        match replica_figure(opts).await {
+            Ok(figure) => (Some(figure), None),
+            Err(e) => (None, Some(format!("{e:#}"))),
+        }
     } else {
-        None
+        (None, None)
     };
     Ok(TeamReport {
         rows,
         replica,
+        replica_failed,
         max_connections,
         load: machine_load(),
     })
@@ -491,6 +498,12 @@ pub fn markdown(r: &TeamReport, date: &str) -> String {
         ));
     }
     s.push_str(&ratios(r));
+    if let Some(why) = &r.replica_failed {
+        s.push_str(&format!(
+            "\nReplica: not measured in this run — {}.\n",
+            crate::text_safety::one_line(why)
+        ));
+    }
     if let Some(rep) = &r.replica {
         s.push_str(&format!(
             "\nReplica: {} viewers reading a streaming hot standby (`--replica-url`): a commit on \
