@@ -348,3 +348,33 @@ fn the_down_banner_never_shows_a_password() {
     assert!(!error.contains("p#ss"), "{error}");
     assert!(error.contains("db.internal"), "{error}");
 }
+
+/// A page lost to a full server stays lost only until the server has room:
+/// a load that got through meanwhile shows the connection as up, yet the
+/// probe's `ConnectionUp` still reloads everything (else the table stayed
+/// empty under a live header).
+#[test]
+fn a_load_that_gets_through_does_not_cancel_the_reload_after_a_full_server() {
+    let mut app = settled();
+    update(
+        &mut app,
+        Msg::ServerFull {
+            status: "the database has no free connections (8 of 8 in use)".into(),
+        },
+    );
+    update(
+        &mut app,
+        Msg::Loaded(ctodash::app::Loaded::Portfolio {
+            ticket: 0,
+            rows: Vec::new(),
+        }),
+    );
+    assert!(matches!(app.connection, Connection::Up));
+    let cmds = update(&mut app, Msg::ConnectionUp);
+    assert!(
+        ctodash::app::update::reloaded(&cmds).0,
+        "the page and everything else are asked for again"
+    );
+    let again = update(&mut app, Msg::ConnectionUp);
+    assert!(again.is_empty(), "once: {again:?}");
+}

@@ -30,4 +30,6 @@ async fn the_team_benchmark_measures_both_behaviours() {
     assert!(text.starts_with(team::HEADING), "{text}");
     assert!(text.contains("| 2 | ctodash |"), "{text}");
     assert!(text.contains("How measured"), "{text}");
+    assert!(text.contains("before ÷ ctodash"), "{text}");
+    assert!(text.contains("load average"), "{text}");
 }

@@ -330,3 +330,42 @@ async fn read_only_discovery_creates_nothing_and_hands_out_read_only_sessions() 
     .unwrap();
     conn.close().await.ok();
 }
+
+/// A command connects at once instead of probing first: `locate` opens no
+/// connection, and the pool's first connection fails in discovery's words —
+/// unreachable (fast), missing database, unknown role — or succeeds.
+#[tokio::test]
+async fn connecting_at_once_fails_in_the_same_words_as_probing() {
+    let pool = || sqlx::postgres::PgPoolOptions::new().max_connections(1);
+    let cases = [
+        (
+            "postgres://root@127.0.0.1:1/ctodash",
+            "No PostgreSQL server is reachable at 127.0.0.1:1",
+        ),
+        (
+            "postgres://root@127.0.0.1:5432/ctodash_no_such_database",
+            "`ctodash_no_such_database` does not exist",
+        ),
+        (
+            "postgres://no_such_role_xyz@127.0.0.1/postgres",
+            "no_such_role_xyz",
+        ),
+    ];
+    for (url, words) in cases {
+        let probed = discover::discover(&explicit(url, "c")).await.unwrap_err();
+        let started = Instant::now();
+        let found = discover::locate(&explicit(url, "c"))
+            .await
+            .unwrap_or_else(|e| panic!("{url}: located without connecting, but {e}"));
+        let err = discover::open_pool(&found, pool()).await.unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(6), "{url}: slow");
+        assert_eq!(err.to_string(), probed.to_string(), "{url}");
+        assert!(err.to_string().contains(words), "{err}");
+    }
+    let found = discover::locate(&explicit("postgres://root@127.0.0.1:5432/postgres", "c"))
+        .await
+        .unwrap();
+    let pool = discover::open_pool(&found, pool()).await.unwrap();
+    assert_eq!(pool.size(), 1, "the first connection is made at once");
+    pool.close().await;
+}

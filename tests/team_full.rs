@@ -183,15 +183,19 @@ async fn a_full_server_is_a_state_with_its_count_waited_out_with_back_off() {
     sqlx::query("SELECT 1").execute(&mut dba).await.unwrap();
     dba.close().await.unwrap();
 
-    // 12 s of a full server: the probe's back-off (0.5 s doubling, less up
-    // to a quarter) knocks at most 5 times. Known bug, not asserted: the
-    // load that met the full server first retries inside sqlx's pool (which
-    // treats 53300 as transient) every few milliseconds until its acquire
-    // timeout, about 50 attempts.
+    // 12 s of a full server: the load that met it made one attempt per
+    // read (its reads borrow one connection attempt at a time,
+    // `db::query_pool`), then the probe's back-off (0.5 s doubling, less up
+    // to a quarter) knocks at most 5 times — not sqlx's pool retrying every
+    // few milliseconds until its acquire timeout.
     tokio::time::sleep(Duration::from_secs(12)).await;
     let refused = log_lines(&server, mark, &["connection slots are reserved"]);
     eprintln!("{refused} refused connection attempts in the first 12 s of a full server");
     assert!(refused >= 1, "the dashboard never knocked again");
+    assert!(
+        refused <= 5 + 5,
+        "{refused} refused attempts in 12 s: at most one per read (5) and per probe (5)"
+    );
 
     let cli = cli::Cli::new(url);
     let run = cli.run(&["kpis"]).await;
@@ -227,14 +231,15 @@ async fn a_full_server_is_a_state_with_its_count_waited_out_with_back_off() {
 /// Forty dashboards of a read-only role on a default-sized server load
 /// (those the server refuses while all load at once wait their turn), then
 /// hold forty connections — at most 50 — and a superuser's psql still
-/// connects.
+/// connects, at the peak too: a refused read is not retried in a loop
+/// (`db::query_pool`), so refused attempts do not crowd the reserved slots.
 ///
-/// Known to fail at times: while all forty load at once the server fills,
-/// and sqlx's pool retries each refusal every few milliseconds (it treats
-/// 53300 as transient); the refused attempts' short-lived backends can take
-/// even the superusers' reserved slots, so psql is refused at the peak.
+/// Known to fail at times (passed 1 of 3 runs): now that a refusal comes
+/// back at once, a dashboard whose first page read was refused can stay
+/// "Up" with KPIs but an empty table (not investigated: the reload after
+/// the server frees up seems not to ask for the page again).
 #[tokio::test(flavor = "multi_thread")]
-#[ignore = "known bug: sqlx's pool retries refusals in a tight loop while 40 dashboards load"]
+#[ignore = "known bug: a page read refused by a full server is not asked for again"]
 async fn forty_dashboards_fit_a_default_server_and_leave_room() {
     let (server, _turn) = default_server().await;
     let prefix = format!("ctodash forty {} ", std::process::id());
@@ -265,6 +270,9 @@ async fn forty_dashboards_fit_a_default_server_and_leave_room() {
     let (total, mine) = held(server, &prefix).await;
     eprintln!("40 dashboards: {mine} connections idle, peak seen {peak}, server total {total}");
     assert_eq!(mine, 40, "one connection per idle dashboard");
+    // Refused attempts are not retried in a loop, so the dashboards never
+    // took the superusers' reserved slots, even at the peak.
+    assert!(peak <= 100 - 3, "peak {peak}");
     assert!(total <= 50, "{total} connections on the server");
     let mut psql = superuser(server).await;
     sqlx::query("SELECT 1").execute(&mut psql).await.unwrap();
@@ -275,12 +283,9 @@ async fn forty_dashboards_fit_a_default_server_and_leave_room() {
 }
 
 /// Every command opens exactly one connection, named `ctodash <command>`
-/// (as the server's log of connections shows).
-///
-/// Known to fail: finding the database (`db::discover`) first probes the
-/// URL on a connection of its own, without the name, so a command opens two.
+/// (as the server's log of connections shows): finding the database does
+/// not try an explicit URL on a connection of its own first.
 #[tokio::test(flavor = "multi_thread")]
-#[ignore = "known bug: discovery's probe is a second, unnamed connection per command"]
 async fn each_command_uses_one_connection_named_for_it() {
     let (server, _turn) = default_server().await;
     let mut c = superuser(server).await;

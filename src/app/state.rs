@@ -395,6 +395,10 @@ pub struct App {
     /// Why the app has to stop (a background task failed); the runtime exits
     /// with this as its one-paragraph error.
     pub fatal: Option<String>,
+    /// A load was lost to an outage or a full server: the next
+    /// `ConnectionUp` reloads everything even if another load got through
+    /// meanwhile (and so already shows the connection as up).
+    pub reload_on_up: bool,
     /// The newest load of each part; older results are dropped.
     pub tickets: super::tickets::Tickets,
     /// Something changed since the last draw.
@@ -447,6 +451,7 @@ impl App {
             refreshed_at: None,
             should_quit: false,
             fatal: None,
+            reload_on_up: false,
             tickets: Default::default(),
             dirty: true,
             kpi_cursor: Default::default(),

@@ -71,7 +71,11 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
             let was_down = !matches!(app.connection, Connection::Up);
             app.connection = Connection::Up;
             // Whatever happened while we were away was not pushed to us.
-            if was_down { refresh_all(app) } else { vec![] }
+            if was_down || std::mem::take(&mut app.reload_on_up) {
+                refresh_all(app)
+            } else {
+                vec![]
+            }
         }
         Msg::ConnectionDown { error } => {
             if !matches!(app.connection, Connection::Down { .. }) {
@@ -81,6 +85,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
                     error: crate::redact::redact(&error).into_owned(),
                 };
             }
+            app.reload_on_up = true;
             // Pages asked for before the drop may still arrive (or not); the
             // window no longer waits for them, and they may not extend it.
             app.table.loading = false;
@@ -105,6 +110,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
                 _ => status,
             };
             app.connection = Connection::Full { since, status };
+            app.reload_on_up = true;
             app.table.loading = false;
             app.table.pending = None;
             app.tickets.invalidate(Part::Page);
@@ -163,6 +169,7 @@ fn worker_failed(app: &mut App, task: &str, error: &str) -> Vec<Command> {
 
 /// Everything on screen, reloaded in place.
 pub fn refresh_all(app: &mut App) -> Vec<Command> {
+    app.reload_on_up = false;
     let mut cmds = vec![
         loads::kpis(app),
         loads::portfolio(app),

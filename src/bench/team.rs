@@ -10,7 +10,7 @@ use crate::config::Config;
 use crate::db::listen::ListenConfig;
 use crate::db::testing::replica::ReplicaPair;
 use crate::db::testing::server::{DATABASE, PrivateServer};
-use crate::runtime::{Headless, spawn_headless};
+use crate::runtime::{Headless, spawn_headless, spawn_headless_holding};
 use color_eyre::eyre::{Result, eyre};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgConnection};
@@ -51,9 +51,9 @@ impl TeamOptions {
 pub enum Mode {
     Ours,
     /// Before issue 11, emulated on today's code: the real headless
-    /// dashboard with the old 20 s heartbeat, plus per viewer the old pool's
-    /// 3 connections held idle (`min_connections = 3`) and the old KPI
-    /// re-read every minute on one of them.
+    /// dashboard with the old 20 s heartbeat, its read pool holding its 3
+    /// connections idle (the old `min_connections = 3`: the held connections
+    /// are the ones its reloads use), and the old KPI re-read every minute.
     Before,
 }
 
@@ -82,7 +82,13 @@ pub struct ReplicaFigure {
 pub struct TeamReport {
     pub rows: Vec<TeamRow>,
     pub replica: Option<ReplicaFigure>,
+    /// Why the replica figure is missing when it was asked for: the rows
+    /// measured before it are kept.
+    pub replica_failed: Option<String>,
     pub max_connections: i64,
+    /// The machine's load average (1, 5, 15 min) at the end of the run, and
+    /// its CPUs: the figures are only as quiet as the machine was.
+    pub load: String,
 }
 
 const NAME: &str = "ctodash bench";
@@ -104,15 +110,20 @@ pub async fn run(opts: &TeamOptions) -> Result<TeamReport> {
         }
     }
     server.stop().await?;
-    let replica = if opts.replica_viewers > 0 {
-        Some(replica_figure(opts).await?)
+    let (replica, replica_failed) = if opts.replica_viewers > 0 {
+        match replica_figure(opts).await {
+            Ok(figure) => (Some(figure), None),
+            Err(e) => (None, Some(format!("{e:#}"))),
+        }
     } else {
-        None
+        (None, None)
     };
     Ok(TeamReport {
         rows,
         replica,
+        replica_failed,
         max_connections,
+        load: machine_load(),
     })
 }
 
@@ -169,22 +180,22 @@ async fn measure(
             ..ListenConfig::default()
         },
     };
+    let held = match mode {
+        Mode::Ours => 0,
+        Mode::Before => OLD_POOL_HELD,
+    };
     let mut viewers: Vec<Headless> = (0..n)
-        .map(|i| spawn_headless(&viewer(server.url(), None, format!("{prefix}{i}")), listen))
+        .map(|i| {
+            let cfg = viewer(server.url(), None, format!("{prefix}{i}"));
+            spawn_headless_holding(&cfg, listen, held)
+        })
         .collect();
     wait_all_loaded(&mut viewers).await?;
-    // Today's pools let go first; the old pool's idle connections come after.
+    // Today's pools let go of their connections; the old one keeps them.
     tokio::time::sleep(opts.settle).await;
-    let old_pools: Vec<JoinHandle<()>> = match mode {
+    let old_kpi_reads: Vec<JoinHandle<()>> = match mode {
         Mode::Ours => vec![],
-        Mode::Before => {
-            let mut held = vec![];
-            for i in 0..n {
-                let options = server.options().application_name(&format!("{prefix}{i}"));
-                held.push(old_pool(options).await?);
-            }
-            held
-        }
+        Mode::Before => viewers.iter().map(old_kpi_reread).collect(),
     };
 
     let mut admin = PgConnection::connect_with(&server.cluster.connect_options("postgres")).await?;
@@ -199,7 +210,7 @@ async fn measure(
 
     let push = push_latency(&server.options(), &mut viewers, opts.changes).await?;
     let peak_connections = watch.stop().await;
-    for h in old_pools {
+    for h in old_kpi_reads {
         h.abort();
     }
     for v in viewers {
@@ -217,24 +228,24 @@ async fn measure(
     })
 }
 
-/// The old pool's three idle connections, and its KPI re-read once a
-/// minute on one of them (at a random phase, as dashboards open at
-/// different times).
-async fn old_pool(options: PgConnectOptions) -> Result<JoinHandle<()>> {
-    let mut conns = vec![];
-    for _ in 0..3 {
-        conns.push(PgConnection::connect_with(&options).await?);
-    }
-    Ok(tokio::spawn(async move {
+/// The connections the pool before issue 11 held idle (`min_connections`).
+const OLD_POOL_HELD: usize = 3;
+
+/// The old KPI re-read once a minute, asked of the viewer as its clock
+/// asked (at a random phase, as dashboards open at different times); it
+/// runs on the viewer's own held connections.
+fn old_kpi_reread(v: &Headless) -> JoinHandle<()> {
+    let tx = v.tx.clone();
+    tokio::spawn(async move {
         tokio::time::sleep(Duration::from_secs(60).mul_f64(fastrand::f64())).await;
         let mut every = tokio::time::interval(Duration::from_secs(60));
         loop {
             every.tick().await;
-            let conn = &mut conns[0];
-            let _ = crate::db::kpis::load_live(conn, chrono::Utc::now()).await;
-            let _ = crate::db::kpis::trend(conn).await;
+            if tx.send(crate::app::Msg::ClockDue).is_err() {
+                return;
+            }
         }
-    }))
+    })
 }
 
 /// Commits a title change to the first row every viewer shows, `changes`
@@ -409,6 +420,49 @@ impl Sampler {
 pub const HEADING: &str = "## Team: many dashboards on one server";
 
 /// The "Team" section of BENCHMARKS.md.
+fn machine_load() -> String {
+    let avg = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let avg: Vec<&str> = avg.split_whitespace().take(3).collect();
+    let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
+    format!("load average {} on {cpus} CPUs", avg.join(" / "))
+}
+
+/// Before ÷ ctodash for each viewer count measured both ways.
+fn ratios(r: &TeamReport) -> String {
+    use super::stats::ms;
+    let mut s = String::from(
+        "
+| viewers | before ÷ ctodash: connections idle | connections peak | statements / min | \
+         push p95 | server CPU, idle |\n|---:|---:|---:|---:|---:|---:|\n",
+    );
+    let ratio = |before: f64, ours: f64| {
+        if ours > 0.0 {
+            format!("{:.1}×", before / ours)
+        } else {
+            "—".to_string()
+        }
+    };
+    for ours in r.rows.iter().filter(|row| row.mode == Mode::Ours) {
+        let Some(before) = r
+            .rows
+            .iter()
+            .find(|b| b.mode == Mode::Before && b.viewers == ours.viewers)
+        else {
+            continue;
+        };
+        s.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} |\n",
+            ours.viewers,
+            ratio(before.idle_connections as f64, ours.idle_connections as f64),
+            ratio(before.peak_connections as f64, ours.peak_connections as f64),
+            ratio(before.statements_per_minute, ours.statements_per_minute),
+            ratio(ms(before.push.p95()), ms(ours.push.p95())),
+            ratio(before.cpu_ms_per_minute, ours.cpu_ms_per_minute),
+        ));
+    }
+    s
+}
+
 pub fn markdown(r: &TeamReport, date: &str) -> String {
     use super::stats::ms;
     let mut s = format!("{HEADING} ({date})\n\n");
@@ -431,6 +485,13 @@ pub fn markdown(r: &TeamReport, date: &str) -> String {
             ms(row.push.p50()),
             ms(row.push.p95()),
             row.cpu_ms_per_minute,
+        ));
+    }
+    s.push_str(&ratios(r));
+    if let Some(why) = &r.replica_failed {
+        s.push_str(&format!(
+            "\nReplica: not measured in this run — {}.\n",
+            crate::text_safety::one_line(why)
         ));
     }
     if let Some(rep) = &r.replica {
@@ -463,9 +524,10 @@ pub fn markdown(r: &TeamReport, date: &str) -> String {
          user + system time over the idle window, from /proc/<pid>/stat of the postmaster (its \
          reaped children included) and every live child. The *before issue 11* rows emulate the \
          old settings on today's code: the same headless dashboard with the old 20 s heartbeat, \
-         plus per viewer the old pool's 3 connections held idle (min_connections 3) and the old \
-         KPI re-read once a minute on one of them; its reloads on a change are today's.\n",
-        r.max_connections
+         its read pool holding its 3 connections idle (the old min_connections 3 — the held \
+         connections are the ones its reloads use) and the old KPI re-read once a minute; its \
+         reloads on a change are today's. The machine: {} at the end of the run.\n",
+        r.max_connections, r.load
     ));
     s
 }

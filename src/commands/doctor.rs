@@ -78,6 +78,11 @@ async fn primary(cfg: &Config, push: &mut impl FnMut(Check)) {
     };
     let pool = match db::connect(&found, db::COMMAND_CONNECTIONS).await {
         Ok(pool) => pool,
+        // An explicit URL is first tried here: told as discovery tells it.
+        Err(db::OpenError::Discovery(e)) => {
+            push(Check::fail("connection", e.to_string(), None));
+            return;
+        }
         Err(e) => {
             push(Check::fail(
                 "connection",

@@ -16,6 +16,7 @@ pub mod listen;
 pub mod lookup;
 pub mod migrate;
 pub mod portfolio;
+pub mod query_pool;
 pub mod replica;
 pub mod rollups;
 pub mod session;
@@ -91,12 +92,33 @@ pub fn discover_options(cfg: &Config) -> DiscoverOptions {
     }
 }
 
-pub async fn connect(found: &Discovered, max_connections: u32) -> sqlx::Result<PgPool> {
-    PgPoolOptions::new()
+/// A command's pool of up to `max_connections`, its first connection made at
+/// once (and, for an explicit URL, the only one discovery made: failures are
+/// told in discovery's words).
+pub async fn connect(found: &Discovered, max_connections: u32) -> Result<PgPool, OpenError> {
+    let pool = PgPoolOptions::new()
         .max_connections(max_connections)
-        .acquire_timeout(Duration::from_secs(10))
-        .connect_with(found.options.clone())
+        .acquire_timeout(Duration::from_secs(10));
+    if found.source == discover::Source::Explicit {
+        return Ok(discover::open_pool(found, pool).await?);
+    }
+    pool.connect_with(found.options.clone())
         .await
+        .map_err(|e| connection_error(&found.display, e))
+}
+
+/// A connection failure on a database already found: a full server told apart.
+fn connection_error(display: &str, source: sqlx::Error) -> OpenError {
+    match capacity::full_of(&source) {
+        Some(full) => OpenError::Full(capacity::FullError {
+            target: display.to_string(),
+            full,
+        }),
+        None => OpenError::Connection {
+            display: display.to_string(),
+            source,
+        },
+    }
 }
 
 /// How long a dashboard's query connection may sit unused before it is
@@ -128,9 +150,11 @@ pub async fn connect_dashboard(found: &Discovered, pool_size: u32) -> sqlx::Resu
 pub const COMMAND_CONNECTIONS: u32 = 1;
 
 /// Finds the database the configuration names; every connection made from
-/// what it returns carries the configuration's time limits.
+/// what it returns carries the configuration's time limits and name. An
+/// explicit URL is not tried here: connect with [`connect`], which tells its
+/// failures in discovery's words.
 pub async fn find(cfg: &Config) -> Result<Discovered, DiscoveryError> {
-    let mut found = discover::discover(&discover_options(cfg)).await?;
+    let mut found = discover::locate(&discover_options(cfg)).await?;
     found.options = cfg
         .timeouts
         .apply(found.options)
@@ -152,18 +176,10 @@ pub async fn open_with(
 ) -> Result<Database, OpenError> {
     let found = find(cfg).await?;
     let display = found.display.clone();
-    let conn_err = |source: sqlx::Error| match capacity::full_of(&source) {
-        Some(full) => OpenError::Full(capacity::FullError {
-            target: display.clone(),
-            full,
-        }),
-        None => OpenError::Connection {
-            display: display.clone(),
-            source,
-        },
-    };
-    let pool = connect(&found, max_connections).await.map_err(conn_err)?;
-    let state = migrate::state(&pool).await.map_err(conn_err)?;
+    let pool = connect(&found, max_connections).await?;
+    let state = migrate::state(&pool)
+        .await
+        .map_err(|e| connection_error(&display, e))?;
     // A read-only session never migrates, not even a database of its own.
     let may_migrate = !cfg.read_only
         && (found.owned

@@ -47,6 +47,9 @@ pub struct Core {
     /// Rung when the server refuses the query pool a connection: the
     /// listener's connection, still open, says how full it is.
     usage: Arc<Notify>,
+    /// Idle read connections kept open: 0, but for the benchmark's emulation
+    /// of the pool before issue 11 (see [`spawn_headless_holding`]).
+    held: usize,
 }
 
 impl Core {
@@ -87,6 +90,7 @@ impl Core {
             last_reload: now,
             last_poll: now,
             usage: Arc::new(Notify::new()),
+            held: 0,
         }
     }
 
@@ -165,6 +169,7 @@ impl Core {
         }
         let mut worker = Worker::new(session.pool, session.edit, self.tx.clone());
         worker.writes = session.writes;
+        worker.hold(self.held);
         self.live = Some((worker, listener));
     }
 
@@ -205,6 +210,7 @@ impl Core {
         if let Some((worker, listener)) = self.live {
             listener.abort();
             let _ = listener.await;
+            worker.reads.close().await;
             worker.pool.close().await;
         }
     }
@@ -223,7 +229,15 @@ pub struct Headless {
 
 /// Starts a dashboard with `cfg` and no screen.
 pub fn spawn_headless(cfg: &Config, listen: ListenConfig) -> Headless {
+    spawn_headless_holding(cfg, listen, 0)
+}
+
+/// [`spawn_headless`] whose read pool keeps `held` idle connections open, as
+/// the pool before issue 11 did (`min_connections`): the benchmark's
+/// baseline, whose held connections are the ones its reloads use.
+pub fn spawn_headless_holding(cfg: &Config, listen: ListenConfig, held: usize) -> Headless {
     let mut core = Core::start(cfg, listen, true);
+    core.held = held;
     let app = Arc::new(Mutex::new(core.app.clone()));
     let (bump, changed) = watch::channel(0u64);
     let shared = app.clone();

@@ -13,7 +13,7 @@ pub mod terminal;
 mod worker;
 mod writes;
 
-pub use core::{CLOCK_POLL, Core, Headless, SAFETY_POLL, spawn_headless};
+pub use core::{CLOCK_POLL, Core, Headless, SAFETY_POLL, spawn_headless, spawn_headless_holding};
 pub use worker::is_connection_error;
 
 use crate::app::Msg;

@@ -6,6 +6,7 @@ use crate::app::{Command, Loaded, Msg, Part, SaveOutcome};
 use crate::backoff::Backoff;
 use crate::db;
 use crate::db::edit::EditContext;
+use crate::db::query_pool::QueryPool;
 use crate::db::timeouts::Timeouts;
 use crate::query::PageAnchor;
 use chrono::Utc;
@@ -28,9 +29,15 @@ pub const CLIENT_WAIT: Duration = Timeouts::DASHBOARD.client_wait();
 const PROBE_WAIT: Duration = Duration::from_secs(5);
 
 pub struct Worker {
-    /// Reads; read-only at the database level when the session is. Replaced
-    /// by a fresh pool after a connection loss (see `start_probe`).
+    /// Saves (and where reads' connections come from); read-only at the
+    /// database level when the session is. Replaced by a fresh pool after a
+    /// connection loss (see `start_probe`).
     pub pool: PgPool,
+    /// Reads: one connection attempt per borrow, so a full server is met
+    /// once and then waited out on the back-off (see `db::query_pool`).
+    pub reads: QueryPool,
+    /// Idle read connections kept open (0; see [`QueryPool::hold`]).
+    held: usize,
     /// Present only when the session may write.
     pub edit: Option<EditContext>,
     /// Where saves go when reads come from a replica (the primary); `None`:
@@ -98,6 +105,8 @@ pub(super) fn down(e: &sqlx::Error) -> Msg {
 impl Worker {
     pub fn new(pool: PgPool, edit: Option<EditContext>, tx: UnboundedSender<Msg>) -> Worker {
         Worker {
+            reads: reads_of(&pool),
+            held: 0,
             pool,
             edit,
             writes: None,
@@ -112,8 +121,15 @@ impl Worker {
         }
     }
 
+    /// Keeps `n` idle read connections open (the benchmark's baseline).
+    pub fn hold(&mut self, n: usize) {
+        self.held = n;
+        self.reads.hold(n);
+    }
+
     pub fn run(&mut self, cmd: Command) {
         let pool = self.pool.clone();
+        let reads = self.reads.clone();
         let tx = self.tx.clone();
         let wait = self.wait;
         match cmd {
@@ -122,7 +138,7 @@ impl Worker {
                     tx.clone(),
                     "KPI",
                     report(tx, Part::Kpis, ticket, wait, async move {
-                        let mut conn = pool.acquire().await?;
+                        let mut conn = reads.acquire().await?;
                         let (kpis, clock) = db::kpis::load_live(&mut conn, Utc::now()).await?;
                         let trend = db::kpis::trend(&mut conn).await?;
                         let kpis = KpiData { kpis, trend, clock };
@@ -151,7 +167,7 @@ impl Worker {
                     if !still_wanted(&latest, generation, settle).await {
                         return Ok(None);
                     }
-                    let mut conn = pool.acquire().await?;
+                    let mut conn = reads.acquire().await?;
                     let page =
                         db::bugs::page(&mut conn, &query, &anchor, limit, Utc::now()).await?;
                     Ok(Some(Loaded::Page { generation, page }))
@@ -168,7 +184,7 @@ impl Worker {
                         if !still_wanted(&latest, ticket, SETTLE * 3).await {
                             return Ok(None);
                         }
-                        let mut conn = pool.acquire().await?;
+                        let mut conn = reads.acquire().await?;
                         let count = db::bugs::count(&mut conn, &query, Utc::now()).await?;
                         Ok(Some(Loaded::Count { ticket, count }))
                     }),
@@ -183,7 +199,7 @@ impl Worker {
                     // aborts this one while it settles, so only the bug the
                     // selection rests on is read.
                     tokio::time::sleep(SETTLE).await;
-                    let mut conn = pool.acquire().await?;
+                    let mut conn = reads.acquire().await?;
                     match db::detail::detail(&mut conn, id).await? {
                         Some(d) => Ok(Some(Loaded::Detail {
                             ticket,
@@ -222,7 +238,7 @@ impl Worker {
             }
             Command::LoadPortfolio { ticket } => {
                 let report = report(tx.clone(), Part::Portfolio, ticket, wait, async move {
-                    let mut conn = pool.acquire().await?;
+                    let mut conn = reads.acquire().await?;
                     let rows = db::portfolio::projects(&mut conn, Utc::now()).await?;
                     Ok(Some(Loaded::Portfolio { ticket, rows }))
                 });
@@ -313,6 +329,10 @@ impl Worker {
             return;
         }
         self.pool = fresh_pool(&self.pool);
+        // Reads still running finish on the old one, which closes its
+        // connections once the last of them lets go.
+        self.reads = reads_of(&self.pool);
+        self.reads.hold(self.held);
         let pool = self.pool.clone();
         let tx = self.tx.clone();
         self.probe = Some(spawn_guarded(tx.clone(), "reconnect", async move {
@@ -381,6 +401,17 @@ async fn save_via_primary(
         }
     }
     Ok(outcome)
+}
+
+/// The read connections for a session whose pool is `pool`: as many, to the
+/// same database with the same settings, idle as long.
+fn reads_of(pool: &PgPool) -> QueryPool {
+    let options = pool.options();
+    QueryPool::new(
+        (*pool.connect_options()).clone(),
+        options.get_max_connections(),
+        options.get_idle_timeout().unwrap_or(db::DASHBOARD_IDLE),
+    )
 }
 
 /// A new, empty pool with the same settings; connections open as needed.

@@ -1,8 +1,8 @@
 //! Connecting with a time limit and sorting failures into unreachable, login
 //! refused, missing database or other, with short reasons for messages.
 
-use sqlx::postgres::PgConnectOptions;
-use sqlx::{Connection, PgConnection};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{Connection, PgConnection, PgPool};
 use std::fmt;
 use std::time::Duration;
 
@@ -39,6 +39,51 @@ pub(crate) async fn connect(
         ))),
         Ok(Ok(conn)) => Ok(conn),
         Ok(Err(e)) => Err(classify(&e)),
+    }
+}
+
+/// A pool whose first connection is the only one a command opens, failures
+/// sorted as [`connect`] sorts them. sqlx's pool retries a refused TCP
+/// connection, a full server and one starting up until its acquire timeout,
+/// so a refused port is found first without logging in (a TCP handshake, not
+/// a session), and after a timeout one attempt of our own tells why.
+pub(crate) async fn connect_pool(
+    pool: PgPoolOptions,
+    options: &PgConnectOptions,
+    limit: Duration,
+) -> Result<PgPool, Failure> {
+    reachable(options, limit).await?;
+    match pool.connect_with(options.clone()).await {
+        Ok(pool) => Ok(pool),
+        Err(sqlx::Error::PoolTimedOut) => match connect(options, limit).await {
+            Err(why) => Err(why),
+            Ok(conn) => {
+                let _ = conn.close().await;
+                Err(Failure::Unreachable(format!(
+                    "no connection within {} s",
+                    limit.as_secs()
+                )))
+            }
+        },
+        Err(e) => Err(classify(&e)),
+    }
+}
+
+/// Whether a TCP server listens at the options' host and port (sockets are
+/// left to the login, which does not retry a missing one).
+async fn reachable(options: &PgConnectOptions, limit: Duration) -> Result<(), Failure> {
+    let host = options.get_host();
+    if options.get_socket().is_some() || host.starts_with('/') {
+        return Ok(());
+    }
+    let dial = tokio::net::TcpStream::connect((host, options.get_port()));
+    match tokio::time::timeout(limit, dial).await {
+        Err(_) => Err(Failure::Unreachable(format!(
+            "no answer within {} s",
+            limit.as_secs()
+        ))),
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(io)) => Err(classify(&sqlx::Error::Io(io))),
     }
 }
 

@@ -13,6 +13,7 @@ pub(super) async fn explicit(
     url: &str,
     target: Target<'_>,
     default_db: &str,
+    probe: bool,
 ) -> Result<Discovered, DiscoveryError> {
     // Whatever later echoes this URL (an sqlx error, a log line) is masked too.
     crate::redact::register_url_secrets(url);
@@ -37,40 +38,44 @@ pub(super) async fn explicit(
         Target::Database(name) => name.to_string(),
     };
     options = options.database(&database);
-    let where_ = endpoint_label(&options);
     tracing::debug!(url = %shown, "trying the explicit database URL");
-    match connect(&options, EXPLICIT_CONNECT_TIMEOUT).await {
-        Ok(conn) => {
-            let _ = conn.close().await;
-            Ok(Discovered {
-                display: display_url(&options),
-                options,
-                source: Source::Explicit,
-                owned: false,
-            })
-        }
-        Err(Failure::Unreachable(reason)) => Err(DiscoveryError::Unreachable {
-            target: where_,
+    let found = Discovered {
+        display: display_url(&options),
+        options,
+        source: Source::Explicit,
+        owned: false,
+    };
+    if probe {
+        let conn = connect(&found.options, EXPLICIT_CONNECT_TIMEOUT)
+            .await
+            .map_err(|why| failure_error(&found.options, why))?;
+        let _ = conn.close().await;
+    }
+    Ok(found)
+}
+
+/// The paragraph for a failed connection to an explicitly configured URL.
+pub(super) fn failure_error(options: &PgConnectOptions, failure: Failure) -> DiscoveryError {
+    let target = endpoint_label(options);
+    match failure {
+        Failure::Unreachable(reason) => DiscoveryError::Unreachable {
+            target,
             reason,
             start_hint: start_hint(),
-        }),
-        Err(Failure::Auth(detail)) => Err(DiscoveryError::AuthFailed {
-            target: where_,
+        },
+        Failure::Auth(detail) => DiscoveryError::AuthFailed {
+            target,
             user: options.get_username().to_string(),
             detail,
-        }),
-        Err(Failure::NoDatabase) => Err(DiscoveryError::DatabaseMissing {
-            target: where_,
-            database,
-        }),
-        Err(Failure::Full(full)) => Err(DiscoveryError::Full(crate::db::capacity::FullError {
-            target: where_,
-            full,
-        })),
-        Err(Failure::Other(detail)) => Err(DiscoveryError::ConnectFailed {
-            target: where_,
-            detail,
-        }),
+        },
+        Failure::NoDatabase => DiscoveryError::DatabaseMissing {
+            target,
+            database: options.get_database().unwrap_or_default().to_string(),
+        },
+        Failure::Full(full) => {
+            DiscoveryError::Full(crate::db::capacity::FullError { target, full })
+        }
+        Failure::Other(detail) => DiscoveryError::ConnectFailed { target, detail },
     }
 }
 

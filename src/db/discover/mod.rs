@@ -135,13 +135,33 @@ pub fn default_data_dir() -> PathBuf {
 
 /// Finds (or creates) the target database `opts.database`.
 pub async fn discover(opts: &DiscoverOptions) -> Result<Discovered, DiscoveryError> {
-    find(opts, Target::Database(&opts.database)).await
+    find(opts, Target::Database(&opts.database), true).await
+}
+
+/// [`discover`] for a caller that connects at once with [`open_pool`]: an
+/// explicit URL is not tried on a connection of its own (a command opens one
+/// connection, not a probe and then its own); [`open_pool`] reports its
+/// failures in the same words.
+pub async fn locate(opts: &DiscoverOptions) -> Result<Discovered, DiscoveryError> {
+    find(opts, Target::Database(&opts.database), false).await
+}
+
+/// The pool a command works on, from what [`locate`] found: its first
+/// connection is made at once, and a failure to make it is told as
+/// discovery tells it.
+pub async fn open_pool(
+    found: &Discovered,
+    pool: sqlx::postgres::PgPoolOptions,
+) -> Result<sqlx::PgPool, DiscoveryError> {
+    connect::connect_pool(pool, &found.options, EXPLICIT_CONNECT_TIMEOUT)
+        .await
+        .map_err(|why| explicit::failure_error(&found.options, why))
 }
 
 /// For tests and admin tasks: options for a server-level connection (maintenance
 /// database `postgres`) found the same way. Never creates a database.
 pub async fn discover_server(opts: &DiscoverOptions) -> Result<Discovered, DiscoveryError> {
-    find(opts, Target::Server).await
+    find(opts, Target::Server, true).await
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -150,8 +170,12 @@ enum Target<'a> {
     Server,
 }
 
-async fn find(opts: &DiscoverOptions, target: Target<'_>) -> Result<Discovered, DiscoveryError> {
-    let mut found = find_any(opts, target).await?;
+async fn find(
+    opts: &DiscoverOptions,
+    target: Target<'_>,
+    probe: bool,
+) -> Result<Discovered, DiscoveryError> {
+    let mut found = find_any(opts, target, probe).await?;
     if opts.read_only {
         // The one place read-only is enforced: every pool and connection any
         // command makes from these options refuses writes (SQLSTATE 25006).
@@ -163,6 +187,7 @@ async fn find(opts: &DiscoverOptions, target: Target<'_>) -> Result<Discovered, 
 async fn find_any(
     opts: &DiscoverOptions,
     target: Target<'_>,
+    probe: bool,
 ) -> Result<Discovered, DiscoveryError> {
     if let Some(url) = opts
         .explicit_url
@@ -170,7 +195,7 @@ async fn find_any(
         .map(str::trim)
         .filter(|u| !u.is_empty())
     {
-        return explicit(url, target, &opts.database).await;
+        return explicit(url, target, &opts.database, probe).await;
     }
     let mut attempts = Vec::new();
     match local(target, !opts.read_only, &mut attempts).await {
