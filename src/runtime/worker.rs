@@ -220,7 +220,7 @@ impl Worker {
                     if !still_wanted(&latest, ticket, SETTLE * 3).await {
                         return Ok(None);
                     }
-                    let mut conn = pool.acquire().await?;
+                    let mut conn = reads.acquire().await?;
                     let now = Utc::now();
                     let mut counts = Vec::with_capacity(queries.len());
                     for q in &queries {
@@ -246,7 +246,7 @@ impl Worker {
             }
             Command::LoadUsers { ticket } => {
                 let report = report(tx.clone(), Part::Users, ticket, wait, async move {
-                    let mut conn = pool.acquire().await?;
+                    let mut conn = reads.acquire().await?;
                     let users = db::users::choices(&mut conn).await?;
                     Ok(Some(Loaded::Users { ticket, users }))
                 });
@@ -258,7 +258,7 @@ impl Worker {
                 limit,
             } => {
                 let report = report(tx.clone(), Part::Marks, ticket, wait, async move {
-                    let mut conn = pool.acquire().await?;
+                    let mut conn = reads.acquire().await?;
                     let anchor = PageAnchor::Top;
                     let page =
                         db::bugs::page(&mut conn, &query, &anchor, limit, Utc::now()).await?;
