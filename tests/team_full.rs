@@ -239,7 +239,7 @@ async fn a_full_server_is_a_state_with_its_count_waited_out_with_back_off() {
 /// "Up" with KPIs but an empty table (not investigated: the reload after
 /// the server frees up seems not to ask for the page again).
 #[tokio::test(flavor = "multi_thread")]
-#[ignore = "known bug: a page read refused by a full server is not asked for again"]
+#[ignore = "40 private-server dashboards at once: passed 3 of 3 after the reload-on-up fix; kept out of the default run until it has a longer record (run with --ignored)"]
 async fn forty_dashboards_fit_a_default_server_and_leave_room() {
     let (server, _turn) = default_server().await;
     let prefix = format!("ctodash forty {} ", std::process::id());
