@@ -1,9 +1,10 @@
 //! The dashboard's whole state. `update` changes it; `ui` only reads it.
 
 use super::change::{ChangeRequest, UserChoice};
-use super::forms::{LineInput, Picker, TextArea};
+pub use super::dialogs::{RefusedChange, WritePurpose, Writing};
+use super::forms::{LineInput, Picker};
 use super::model::{BugDetail, BugRow, Count, KpiData, Me, ProjectRow};
-use crate::db::edit::{FieldChange, Refusal};
+use crate::db::edit::FieldChange;
 use crate::domain::BugStatus;
 use crate::domain::Field;
 use crate::domain::alert::KpiName;
@@ -318,27 +319,6 @@ pub enum Overlay {
     UndoConfirm {
         label: String,
     },
-}
-
-/// What a multi-line text box is for.
-#[derive(Debug, Clone, PartialEq)]
-pub enum WritePurpose {
-    Description(Vec<BugRow>),
-    Comment(BugRow),
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Writing {
-    pub purpose: WritePurpose,
-    pub area: TextArea,
-    pub error: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct RefusedChange {
-    pub request: ChangeRequest,
-    pub refusals: Vec<Refusal>,
-    pub scroll: u16,
 }
 
 /// The `f` menu: one line per filter dimension.

@@ -8,6 +8,7 @@
 
 mod core;
 mod external_editor;
+mod guard;
 mod startup;
 pub mod terminal;
 mod worker;

@@ -1,6 +1,8 @@
 //! Carries out the commands `update` returns, on background tasks. Results come
 //! back as messages; the UI loop never awaits the database.
 
+pub use super::guard::{panic_text, spawn_guarded};
+use super::writes::save_via_primary;
 use crate::app::model::KpiData;
 use crate::app::{Command, Loaded, Msg, Part, SaveOutcome};
 use crate::backoff::Backoff;
@@ -10,9 +12,7 @@ use crate::db::query_pool::QueryPool;
 use crate::db::timeouts::Timeouts;
 use crate::query::PageAnchor;
 use chrono::Utc;
-use futures_util::FutureExt;
 use sqlx::PgPool;
-use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -368,41 +368,6 @@ impl Worker {
     }
 }
 
-/// How long a save made on the primary waits for the replica to replay it
-/// before reporting back, so the reload that follows shows it.
-pub const READ_YOUR_WRITES: Duration = Duration::from_secs(2);
-
-/// A save when reads come from a replica: written (with its version check)
-/// on the primary, then waited for on the replica (at most
-/// [`READ_YOUR_WRITES`]; the row is patched on screen either way).
-async fn save_via_primary(
-    primary: &PgPool,
-    replica: &PgPool,
-    ctx: &EditContext,
-    bug: &crate::app::model::BugRow,
-    to: crate::domain::BugStatus,
-) -> sqlx::Result<SaveOutcome> {
-    let outcome = db::edit::change_status(primary, ctx, bug, to).await?;
-    if matches!(outcome, SaveOutcome::Saved { .. }) {
-        let lsn = {
-            let mut conn = primary.acquire().await?;
-            db::replica::primary_lsn_after_commit(&mut conn).await
-        };
-        match lsn {
-            Ok(lsn) => {
-                let mut conn = replica.acquire().await?;
-                let caught_up =
-                    db::replica::wait_for_replay(&mut conn, lsn, READ_YOUR_WRITES).await?;
-                if !caught_up {
-                    tracing::info!("the replica has not replayed the save yet; it shows soon");
-                }
-            }
-            Err(e) => tracing::warn!(error = %e, "could not read the primary's WAL position"),
-        }
-    }
-    Ok(outcome)
-}
-
 /// The read connections for a session whose pool is `pool`: as many, to the
 /// same database with the same settings, idle as long.
 fn reads_of(pool: &PgPool) -> QueryPool {
@@ -426,48 +391,6 @@ pub(super) fn no_answer(wait: Duration) -> String {
         "the database did not answer within {} s (the network or the server may be down)",
         wait.as_secs_f64()
     )
-}
-
-/// Runs a background task; if it panics — a bug — the app hears of it as
-/// `WorkerFailed` instead of waiting forever for an answer that cannot come.
-pub fn spawn_guarded(
-    tx: UnboundedSender<Msg>,
-    task: &'static str,
-    fut: impl Future<Output = ()> + Send + 'static,
-) -> JoinHandle<()> {
-    tokio::spawn(guarded(tx, task, fut))
-}
-
-pub async fn guarded(tx: UnboundedSender<Msg>, task: &'static str, fut: impl Future<Output = ()>) {
-    let fut = async move {
-        injected_panic(task);
-        fut.await
-    };
-    if let Err(panic) = AssertUnwindSafe(fut).catch_unwind().await {
-        let error = panic_text(panic.as_ref());
-        tracing::error!(task, %error, "background task panicked");
-        let _ = tx.send(Msg::WorkerFailed {
-            task: task.to_string(),
-            error,
-        });
-    }
-}
-
-/// Test-only fault injection, compiled into debug builds only:
-/// `CTODASH_TEST_PANIC=KPI` makes the KPI task panic, so a test of the real
-/// binary can show that a panic ends the app cleanly.
-fn injected_panic(task: &str) {
-    if cfg!(debug_assertions) && std::env::var("CTODASH_TEST_PANIC").is_ok_and(|t| t == task) {
-        panic!("injected panic in the {task} task (CTODASH_TEST_PANIC)");
-    }
-}
-
-pub fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
-    panic
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "a panic without a message".into())
 }
 
 /// Runs a load and turns its outcome into a message. A load that gets no

@@ -4,10 +4,13 @@
 //! from a replica, and answers with one message.
 
 use super::worker::{Worker, down, is_connection_error, no_answer, spawn_guarded};
+use crate::app::SaveOutcome;
 use crate::app::change::{ChangeRequest, Purpose};
 use crate::app::{Command, Msg};
 use crate::db;
-use crate::db::edit::{ChangeOutcome, CommentOutcome, CreateOutcome, Undo};
+use crate::db::edit::{ChangeOutcome, CommentOutcome, CreateOutcome, EditContext, Undo};
+use sqlx::PgPool;
+use std::time::Duration;
 use tokio::sync::mpsc::UnboundedSender;
 
 pub fn run(worker: &mut Worker, cmd: Command) {
@@ -110,4 +113,39 @@ fn refused(cmd: Command, error: String) -> Msg {
         },
         _ => Msg::Notice(error),
     }
+}
+
+/// How long a save made on the primary waits for the replica to replay it
+/// before reporting back, so the reload that follows shows it.
+pub const READ_YOUR_WRITES: Duration = Duration::from_secs(2);
+
+/// A save when reads come from a replica: written (with its version check)
+/// on the primary, then waited for on the replica (at most
+/// [`READ_YOUR_WRITES`]; the row is patched on screen either way).
+pub(super) async fn save_via_primary(
+    primary: &PgPool,
+    replica: &PgPool,
+    ctx: &EditContext,
+    bug: &crate::app::model::BugRow,
+    to: crate::domain::BugStatus,
+) -> sqlx::Result<SaveOutcome> {
+    let outcome = db::edit::change_status(primary, ctx, bug, to).await?;
+    if matches!(outcome, SaveOutcome::Saved { .. }) {
+        let lsn = {
+            let mut conn = primary.acquire().await?;
+            db::replica::primary_lsn_after_commit(&mut conn).await
+        };
+        match lsn {
+            Ok(lsn) => {
+                let mut conn = replica.acquire().await?;
+                let caught_up =
+                    db::replica::wait_for_replay(&mut conn, lsn, READ_YOUR_WRITES).await?;
+                if !caught_up {
+                    tracing::info!("the replica has not replayed the save yet; it shows soon");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "could not read the primary's WAL position"),
+        }
+    }
+    Ok(outcome)
 }
